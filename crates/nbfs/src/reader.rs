@@ -1,0 +1,706 @@
+//! The pull reader: binary XML bytes in, [`Event`]s out, borrowing names and text from the input.
+
+use crate::cursor::Cursor;
+use crate::dictionary::Dictionary;
+use crate::error::{DecodeError, DecodeErrorKind as K};
+use crate::record::{self as r, ArrayType};
+use crate::session::ReaderSession;
+use crate::string::XmlString;
+use crate::value::{DateTime, Decimal, Guid, QName, TimeSpan, Utf16, Value};
+
+/// Namespace bound to the `xml` prefix.
+pub const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
+/// Namespace of namespace declarations.
+pub const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
+
+/// Limits the reader enforces, named after .NET's `XmlDictionaryReaderQuotas`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    /// Deepest element nesting allowed (.NET `MaxDepth`).
+    pub max_depth: usize,
+    /// Longest text or attribute value, in bytes of the record (.NET `MaxStringContentLength`).
+    pub max_string_content_length: usize,
+    /// Most items in one Array record (.NET `MaxArrayLength`).
+    pub max_array_length: usize,
+}
+
+impl Quotas {
+    /// WCF's defaults: depth 32, strings 8192, arrays 16384.
+    pub const WCF: Quotas = Quotas {
+        max_depth: 32,
+        max_string_content_length: 8192,
+        max_array_length: 16384,
+    };
+
+    /// No limit beyond the input's size, for tools; depth is still capped at 4096.
+    pub const TOOLS: Quotas = Quotas {
+        max_depth: 4096,
+        max_string_content_length: usize::MAX,
+        max_array_length: usize::MAX,
+    };
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Self::WCF
+    }
+}
+
+/// One step of a binary XML document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event<'a> {
+    /// An element start; its attributes are in [`Reader::attributes`] until the next call.
+    StartElement(Element<'a>),
+    /// The end of the innermost open element (from EndElement or a WithEndElement text record).
+    EndElement,
+    /// A text node.
+    Text(Value<'a>),
+    /// A comment.
+    Comment(&'a str),
+    /// An Array record: `count` elements of the same name, each holding one typed value. Its
+    /// attributes are in [`Reader::attributes`] until the next call.
+    Array(Array<'a>),
+}
+
+/// An element's name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Element<'a> {
+    /// The prefix (empty for none).
+    pub prefix: &'a str,
+    /// The local name.
+    pub local_name: XmlString<'a>,
+    /// The namespace the prefix is bound to (empty for none).
+    pub namespace: XmlString<'a>,
+}
+
+/// An attribute or a namespace declaration, in the order the records came.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attribute<'a> {
+    /// An ordinary attribute.
+    Value {
+        /// The prefix (empty for none).
+        prefix: &'a str,
+        /// The local name.
+        local_name: XmlString<'a>,
+        /// The namespace of the prefix (empty when there is no prefix).
+        namespace: XmlString<'a>,
+        /// The value.
+        value: Value<'a>,
+    },
+    /// `xmlns="…"` (empty prefix) or `xmlns:prefix="…"`.
+    Xmlns {
+        /// The declared prefix (empty for the default namespace).
+        prefix: &'a str,
+        /// The namespace.
+        namespace: XmlString<'a>,
+    },
+}
+
+/// The payload of an Array record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Array<'a> {
+    /// The name every item element has.
+    pub element: Element<'a>,
+    /// Item type.
+    pub item_type: ArrayType,
+    /// Raw little-endian items, `count × item_size` bytes.
+    pub data: &'a [u8],
+}
+
+impl<'a> Array<'a> {
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.data.len() / self.item_type.item_size()
+    }
+
+    /// Always false: an Array record has at least one item.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// The items as values. DateTime items beyond year 9999 were rejected when read.
+    pub fn values(&self) -> impl ExactSizeIterator<Item = Value<'static>> + '_ {
+        let size = self.item_type.item_size();
+        let ty = self.item_type;
+        self.data.chunks_exact(size).map(move |c| array_item(ty, c))
+    }
+}
+
+fn array_item(ty: ArrayType, c: &[u8]) -> Value<'static> {
+    let a8 = |c: &[u8]| -> [u8; 8] { c.try_into().expect("8-byte item") };
+    match ty {
+        ArrayType::Bool => Value::Bool(c[0] != 0),
+        ArrayType::Int16 => Value::Int32(i16::from_le_bytes([c[0], c[1]]).into()),
+        ArrayType::Int32 => Value::Int32(i32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        ArrayType::Int64 => Value::Int64(i64::from_le_bytes(a8(c))),
+        ArrayType::Float => Value::Float(f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        ArrayType::Double => Value::Double(f64::from_le_bytes(a8(c))),
+        ArrayType::Decimal => Value::Decimal(Decimal::from_bytes(c.try_into().expect("16 bytes"))),
+        ArrayType::DateTime => Value::DateTime(
+            DateTime::from_wire(u64::from_le_bytes(a8(c))).unwrap_or(DateTime {
+                ticks: DateTime::MAX_TICKS,
+                kind: crate::value::DateTimeKind::Unspecified,
+            }),
+        ),
+        ArrayType::TimeSpan => Value::TimeSpan(TimeSpan(i64::from_le_bytes(a8(c)))),
+        ArrayType::Guid => Value::Guid(Guid(c.try_into().expect("16 bytes"))),
+    }
+}
+
+/// A pull reader over one binary XML document.
+///
+/// ```
+/// use soapws_nbfs::{Reader, Event, Value};
+/// let bytes = [0x40, 0x01, b'a', 0x99, 0x02, b'h', b'i'];
+/// let mut reader = Reader::new(&bytes);
+/// assert!(matches!(reader.next_event()?, Some(Event::StartElement(e)) if e.local_name == "a"));
+/// assert_eq!(reader.next_event()?, Some(Event::Text(Value::Str("hi"))));
+/// assert_eq!(reader.next_event()?, Some(Event::EndElement));
+/// assert_eq!(reader.next_event()?, None);
+/// # Ok::<(), soapws_nbfs::DecodeError>(())
+/// ```
+pub struct Reader<'a> {
+    cur: Cursor<'a>,
+    dictionary: Option<&'a dyn Dictionary>,
+    session: Option<&'a ReaderSession>,
+    quotas: Quotas,
+    /// Namespace declarations in scope, innermost last.
+    namespaces: Vec<(&'a str, XmlString<'a>)>,
+    /// For each open element, the length of `namespaces` before its declarations.
+    open: Vec<usize>,
+    attributes: Vec<Attribute<'a>>,
+    /// A WithEndElement text record was returned; its EndElement comes next.
+    pending_end: bool,
+    /// An Array's declarations must be dropped at the next call.
+    array_scope: Option<usize>,
+    /// Length of `namespaces` before the element being read declared anything.
+    scope_start: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader with no dictionary (plain [MC-NBFX]) and WCF's default quotas.
+    pub fn new(input: &'a [u8]) -> Self {
+        Self {
+            cur: Cursor::new(input, 0),
+            dictionary: None,
+            session: None,
+            quotas: Quotas::default(),
+            namespaces: Vec::new(),
+            open: Vec::new(),
+            attributes: Vec::new(),
+            pending_end: false,
+            array_scope: None,
+            scope_start: 0,
+        }
+    }
+
+    /// Resolves even dictionary keys in `dictionary` (e.g. [`crate::Nbfs`]).
+    pub fn with_dictionary(mut self, dictionary: &'a dyn Dictionary) -> Self {
+        self.dictionary = Some(dictionary);
+        self
+    }
+
+    /// Resolves odd dictionary keys in `session`.
+    pub fn with_session(mut self, session: &'a ReaderSession) -> Self {
+        self.session = Some(session);
+        self
+    }
+
+    /// Replaces the quotas.
+    pub fn with_quotas(mut self, quotas: Quotas) -> Self {
+        self.quotas = quotas;
+        self
+    }
+
+    /// Reports error offsets relative to an input that starts `base` bytes earlier (e.g. past a
+    /// session string table).
+    pub fn with_base_offset(mut self, base: usize) -> Self {
+        let data = self.cur;
+        debug_assert_eq!(data.position(), 0);
+        self.cur = Cursor::new(self.remaining_input(), base);
+        self
+    }
+
+    fn remaining_input(&self) -> &'a [u8] {
+        let mut c = self.cur;
+        c.take(c.remaining()).unwrap_or_default()
+    }
+
+    /// Offset of the next unread byte.
+    pub fn offset(&self) -> usize {
+        self.cur.offset()
+    }
+
+    /// Number of elements open.
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Attributes and namespace declarations of the last [`Event::StartElement`] or
+    /// [`Event::Array`], in record order.
+    pub fn attributes(&self) -> &[Attribute<'a>] {
+        &self.attributes
+    }
+
+    /// The namespace `prefix` is bound to at the current position.
+    pub fn lookup_namespace(&self, prefix: &str) -> Option<XmlString<'a>> {
+        if let Some((_, ns)) = self.namespaces.iter().rev().find(|(p, _)| *p == prefix) {
+            return Some(*ns);
+        }
+        match prefix {
+            "" => Some(XmlString::inline("")),
+            "xml" => Some(XmlString::inline(XML_NAMESPACE)),
+            "xmlns" => Some(XmlString::inline(XMLNS_NAMESPACE)),
+            _ => None,
+        }
+    }
+
+    /// The next event; `Ok(None)` at the end of a well-formed document.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next_event(&mut self) -> Result<Option<Event<'a>>, DecodeError> {
+        if let Some(len) = self.array_scope.take() {
+            self.namespaces.truncate(len);
+        }
+        if self.pending_end {
+            self.pending_end = false;
+            return Ok(Some(self.end_element()));
+        }
+        let Some(t) = self.cur.peek() else {
+            return match self.open.len() {
+                0 => Ok(None),
+                n => Err(self.cur.error(K::UnclosedElements(n))),
+            };
+        };
+        let at = self.cur.position();
+        self.cur.u8()?;
+        match t {
+            r::END_ELEMENT => {
+                if self.open.is_empty() {
+                    return Err(self.cur.error_at(at, K::UnbalancedEndElement));
+                }
+                Ok(Some(self.end_element()))
+            }
+            r::COMMENT => Ok(Some(Event::Comment(self.cur.string()?))),
+            r::ARRAY => self.array(at).map(|a| Some(Event::Array(a))),
+            _ if r::is_element(t) => {
+                let element = self.start_element(t, at)?;
+                self.open.push(self.scope_start);
+                Ok(Some(Event::StartElement(element)))
+            }
+            _ if r::is_text(t) => {
+                let value = self.text(t, at)?;
+                if self.open.is_empty() {
+                    if t % 2 == 1 {
+                        return Err(self.cur.error_at(at, K::UnbalancedEndElement));
+                    }
+                    if !value.is_whitespace() {
+                        return Err(self.cur.error_at(at, K::TextOutsideRoot));
+                    }
+                }
+                self.pending_end = t % 2 == 1;
+                Ok(Some(Event::Text(value)))
+            }
+            _ if r::is_attribute(t) => Err(self.cur.error_at(
+                at,
+                K::MisplacedRecord {
+                    record: t,
+                    context: "outside an element start",
+                },
+            )),
+            _ => Err(self.cur.error_at(at, K::UnknownRecord(t))),
+        }
+    }
+
+    fn end_element(&mut self) -> Event<'a> {
+        if let Some(len) = self.open.pop() {
+            self.namespaces.truncate(len);
+        }
+        Event::EndElement
+    }
+
+    /// Reads an element record and its attributes; declarations stay in scope from
+    /// `self.scope_start`.
+    fn start_element(&mut self, t: u8, at: usize) -> Result<Element<'a>, DecodeError> {
+        if self.open.len() >= self.quotas.max_depth {
+            return Err(self
+                .cur
+                .error_at(at, K::DepthExceeded(self.quotas.max_depth)));
+        }
+        let (prefix, local_name) = match t {
+            r::SHORT_ELEMENT => ("", self.inline_name()?),
+            r::ELEMENT => (self.prefix()?, self.inline_name()?),
+            r::SHORT_DICTIONARY_ELEMENT => ("", self.dictionary_string()?),
+            r::DICTIONARY_ELEMENT => (self.prefix()?, self.dictionary_string()?),
+            r::PREFIX_DICTIONARY_ELEMENT_A..=r::PREFIX_DICTIONARY_ELEMENT_Z => (
+                r::letter(t - r::PREFIX_DICTIONARY_ELEMENT_A),
+                self.dictionary_string()?,
+            ),
+            _ => (r::letter(t - r::PREFIX_ELEMENT_A), self.inline_name()?),
+        };
+        if local_name.as_str().is_empty() {
+            return Err(self.cur.error_at(at, K::InvalidName("empty element name")));
+        }
+        self.scope_start = self.namespaces.len();
+        self.read_attributes()?;
+        let namespace = self.lookup_namespace(prefix).ok_or_else(|| {
+            self.cur
+                .error_at(at, K::UndeclaredPrefix(prefix.to_owned()))
+        })?;
+        Ok(Element {
+            prefix,
+            local_name,
+            namespace,
+        })
+    }
+
+    fn prefix(&mut self) -> Result<&'a str, DecodeError> {
+        let at = self.cur.position();
+        let p = self.cur.string()?;
+        match p {
+            "" => Err(self.cur.error_at(at, K::InvalidName("empty prefix"))),
+            "xmlns" => Err(self.cur.error_at(at, K::InvalidName("prefix 'xmlns'"))),
+            _ => Ok(p),
+        }
+    }
+
+    fn inline_name(&mut self) -> Result<XmlString<'a>, DecodeError> {
+        self.cur.string().map(XmlString::inline)
+    }
+
+    fn dictionary_string(&mut self) -> Result<XmlString<'a>, DecodeError> {
+        let at = self.cur.position();
+        let key = self.cur.mb31()?;
+        self.resolve_key(key, at)
+    }
+
+    fn resolve_key(&self, key: u32, at: usize) -> Result<XmlString<'a>, DecodeError> {
+        if key % 2 == 0 {
+            self.dictionary
+                .and_then(|d| d.get(key))
+                .map(|s| XmlString::from_static(s, key))
+                .ok_or_else(|| self.cur.error_at(at, K::UndefinedStaticKey(key)))
+        } else {
+            self.session
+                .and_then(|s| s.get(key))
+                .map(|s| XmlString::from_session(s, key))
+                .ok_or_else(|| self.cur.error_at(at, K::UndefinedSessionKey(key)))
+        }
+    }
+
+    fn read_attributes(&mut self) -> Result<(), DecodeError> {
+        self.attributes.clear();
+        while let Some(t) = self.cur.peek().filter(|t| r::is_attribute(*t)) {
+            let at = self.cur.position();
+            self.cur.u8()?;
+            let attr = match t {
+                r::SHORT_XMLNS_ATTRIBUTE => {
+                    let ns = self.cur.string()?;
+                    self.xmlns("", XmlString::inline(ns))
+                }
+                r::XMLNS_ATTRIBUTE => {
+                    let p = self.prefix()?;
+                    let ns = self.cur.string()?;
+                    self.xmlns(p, XmlString::inline(ns))
+                }
+                r::SHORT_DICTIONARY_XMLNS_ATTRIBUTE => {
+                    let ns = self.dictionary_string()?;
+                    self.xmlns("", ns)
+                }
+                r::DICTIONARY_XMLNS_ATTRIBUTE => {
+                    let p = self.prefix()?;
+                    let ns = self.dictionary_string()?;
+                    self.xmlns(p, ns)
+                }
+                _ => {
+                    let (prefix, local_name) = match t {
+                        r::SHORT_ATTRIBUTE => ("", self.inline_name()?),
+                        r::ATTRIBUTE => (self.prefix()?, self.inline_name()?),
+                        r::SHORT_DICTIONARY_ATTRIBUTE => ("", self.dictionary_string()?),
+                        r::DICTIONARY_ATTRIBUTE => (self.prefix()?, self.dictionary_string()?),
+                        r::PREFIX_DICTIONARY_ATTRIBUTE_A..=r::PREFIX_DICTIONARY_ATTRIBUTE_Z => (
+                            r::letter(t - r::PREFIX_DICTIONARY_ATTRIBUTE_A),
+                            self.dictionary_string()?,
+                        ),
+                        _ => (r::letter(t - r::PREFIX_ATTRIBUTE_A), self.inline_name()?),
+                    };
+                    if local_name.as_str().is_empty() {
+                        return Err(self
+                            .cur
+                            .error_at(at, K::InvalidName("empty attribute name")));
+                    }
+                    let vt_at = self.cur.position();
+                    let vt = self.cur.u8()?;
+                    if !r::is_text(vt) || vt % 2 == 1 || vt == r::END_LIST_TEXT {
+                        return Err(self.cur.error_at(
+                            vt_at,
+                            K::MisplacedRecord {
+                                record: vt,
+                                context: "as an attribute value",
+                            },
+                        ));
+                    }
+                    let value = self.text(vt, vt_at)?;
+                    Attribute::Value {
+                        prefix,
+                        local_name,
+                        namespace: XmlString::inline(""),
+                        value,
+                    }
+                }
+            };
+            self.attributes.push(attr);
+        }
+        self.resolve_attribute_namespaces()
+    }
+
+    fn xmlns(&mut self, prefix: &'a str, namespace: XmlString<'a>) -> Attribute<'a> {
+        self.namespaces.push((prefix, namespace));
+        Attribute::Xmlns { prefix, namespace }
+    }
+
+    /// Binds attribute prefixes (declarations may follow the attributes that use them) and
+    /// rejects duplicates.
+    fn resolve_attribute_namespaces(&mut self) -> Result<(), DecodeError> {
+        let at = self.cur.position();
+        for i in 0..self.attributes.len() {
+            if let Attribute::Value { prefix, .. } = self.attributes[i] {
+                if prefix.is_empty() {
+                    continue;
+                }
+                let ns = self.lookup_namespace(prefix).ok_or_else(|| {
+                    self.cur
+                        .error_at(at, K::UndeclaredPrefix(prefix.to_owned()))
+                })?;
+                if let Attribute::Value { namespace, .. } = &mut self.attributes[i] {
+                    *namespace = ns;
+                }
+            }
+        }
+        self.check_duplicates(at)
+    }
+
+    fn check_duplicates(&self, at: usize) -> Result<(), DecodeError> {
+        let key = |a: &Attribute<'a>| -> (bool, &'a str, &'a str) {
+            match a {
+                Attribute::Value {
+                    local_name,
+                    namespace,
+                    ..
+                } => (false, namespace.as_str(), local_name.as_str()),
+                Attribute::Xmlns { prefix, .. } => (true, "", prefix),
+            }
+        };
+        let n = self.attributes.len();
+        let duplicate = if n <= 16 {
+            (0..n).any(|i| (i + 1..n).any(|j| key(&self.attributes[i]) == key(&self.attributes[j])))
+        } else {
+            let mut keys: Vec<_> = self.attributes.iter().map(key).collect();
+            keys.sort_unstable();
+            keys.windows(2).any(|w| w[0] == w[1])
+        };
+        if duplicate {
+            return Err(self
+                .cur
+                .error_at(at, K::DuplicateAttribute(self.first_duplicate())));
+        }
+        Ok(())
+    }
+
+    fn first_duplicate(&self) -> String {
+        let mut seen = std::collections::HashSet::new();
+        for a in &self.attributes {
+            let name = match a {
+                Attribute::Value {
+                    prefix,
+                    local_name,
+                    namespace,
+                    ..
+                } => {
+                    let _ = prefix;
+                    format!("{{{}}}{}", namespace, local_name)
+                }
+                Attribute::Xmlns { prefix, .. } => format!("xmlns:{prefix}"),
+            };
+            if !seen.insert(name.clone()) {
+                return name;
+            }
+        }
+        String::new()
+    }
+
+    fn array(&mut self, at: usize) -> Result<Array<'a>, DecodeError> {
+        let et_at = self.cur.position();
+        let et = self.cur.u8()?;
+        if !r::is_element(et) {
+            return Err(self.cur.error_at(
+                et_at,
+                K::MisplacedRecord {
+                    record: et,
+                    context: "where an Array's element is expected",
+                },
+            ));
+        }
+        let element = self.start_element(et, at)?;
+        self.array_scope = Some(self.scope_start);
+        let end_at = self.cur.position();
+        let end = self.cur.u8()?;
+        if end != r::END_ELEMENT {
+            return Err(self.cur.error_at(
+                end_at,
+                K::MisplacedRecord {
+                    record: end,
+                    context: "where an Array's EndElement is expected",
+                },
+            ));
+        }
+        let ty_at = self.cur.position();
+        let ty = self.cur.u8()?;
+        let item_type = ArrayType::from_record(ty)
+            .ok_or_else(|| self.cur.error_at(ty_at, K::InvalidArrayType(ty)))?;
+        let count_at = self.cur.position();
+        let count = self.cur.mb31()? as usize;
+        if count == 0 {
+            return Err(self.cur.error_at(count_at, K::EmptyArray));
+        }
+        if count > self.quotas.max_array_length {
+            return Err(self.cur.error_at(
+                count_at,
+                K::ArrayTooLong {
+                    len: count,
+                    max: self.quotas.max_array_length,
+                },
+            ));
+        }
+        let data = self.cur.take(count * item_type.item_size())?;
+        if item_type == ArrayType::DateTime {
+            for (i, c) in data.chunks_exact(8).enumerate() {
+                let v = u64::from_le_bytes(c.try_into().expect("8-byte item"));
+                if DateTime::from_wire(v).is_none() {
+                    let pos = self.cur.position() - data.len() + 8 * i;
+                    return Err(self
+                        .cur
+                        .error_at(pos, K::DateTimeOutOfRange(v & 0x3FFF_FFFF_FFFF_FFFF)));
+                }
+            }
+        }
+        Ok(Array {
+            element,
+            item_type,
+            data,
+        })
+    }
+
+    /// Reads the payload of text record `t` (type byte already consumed at `at`).
+    fn text(&mut self, t: u8, at: usize) -> Result<Value<'a>, DecodeError> {
+        let base = t & !1;
+        Ok(match base {
+            r::ZERO_TEXT => Value::Int32(0),
+            r::ONE_TEXT => Value::Int32(1),
+            r::FALSE_TEXT => Value::Bool(false),
+            r::TRUE_TEXT => Value::Bool(true),
+            r::INT8_TEXT => Value::Int32(i8::from_le_bytes(self.cur.array()?).into()),
+            r::INT16_TEXT => Value::Int32(i16::from_le_bytes(self.cur.array()?).into()),
+            r::INT32_TEXT => Value::Int32(self.cur.i32()?),
+            r::INT64_TEXT => Value::Int64(i64::from_le_bytes(self.cur.array()?)),
+            r::UINT64_TEXT => Value::UInt64(self.cur.u64()?),
+            r::FLOAT_TEXT => Value::Float(f32::from_le_bytes(self.cur.array()?)),
+            r::DOUBLE_TEXT => Value::Double(f64::from_le_bytes(self.cur.array()?)),
+            r::DECIMAL_TEXT => Value::Decimal(Decimal::from_bytes(self.cur.array()?)),
+            r::DATE_TIME_TEXT => {
+                let v = self.cur.u64()?;
+                Value::DateTime(DateTime::from_wire(v).ok_or_else(|| {
+                    self.cur
+                        .error_at(at, K::DateTimeOutOfRange(v & 0x3FFF_FFFF_FFFF_FFFF))
+                })?)
+            }
+            r::TIME_SPAN_TEXT => Value::TimeSpan(TimeSpan(i64::from_le_bytes(self.cur.array()?))),
+            r::UNIQUE_ID_TEXT => Value::UniqueId(Guid(self.cur.array()?)),
+            r::UUID_TEXT => Value::Guid(Guid(self.cur.array()?)),
+            r::BOOL_TEXT => Value::Bool(self.cur.u8()? != 0),
+            r::CHARS8_TEXT | r::CHARS16_TEXT | r::CHARS32_TEXT => {
+                let len = self.text_length(base, r::CHARS8_TEXT)?;
+                Value::Str(self.cur.utf8(len)?)
+            }
+            r::BYTES8_TEXT | r::BYTES16_TEXT | r::BYTES32_TEXT => {
+                let len = self.text_length(base, r::BYTES8_TEXT)?;
+                Value::Bytes(self.cur.take(len)?)
+            }
+            r::UNICODE_CHARS8_TEXT | r::UNICODE_CHARS16_TEXT | r::UNICODE_CHARS32_TEXT => {
+                let len = self.text_length(base, r::UNICODE_CHARS8_TEXT)?;
+                let bytes_at = self.cur.position();
+                let bytes = self.cur.take(len)?;
+                if len % 2 != 0 {
+                    return Err(self.cur.error_at(bytes_at, K::OddUtf16Length(len)));
+                }
+                Value::Utf16(
+                    Utf16::new(bytes)
+                        .ok_or_else(|| self.cur.error_at(bytes_at, K::InvalidUtf16))?,
+                )
+            }
+            r::EMPTY_TEXT => Value::Str(""),
+            r::DICTIONARY_TEXT => Value::Dictionary(self.dictionary_string()?),
+            r::QNAME_DICTIONARY_TEXT => {
+                let p_at = self.cur.position();
+                let p = self.cur.u8()?;
+                if p >= 26 {
+                    return Err(self.cur.error_at(p_at, K::InvalidQNamePrefix(p)));
+                }
+                Value::QName(QName {
+                    prefix: b'a' + p,
+                    name: self.dictionary_string()?,
+                })
+            }
+            r::START_LIST_TEXT if t == base => self.list()?,
+            _ => {
+                return Err(self.cur.error_at(
+                    at,
+                    K::MisplacedRecord {
+                        record: t,
+                        context: "outside a list",
+                    },
+                ))
+            }
+        })
+    }
+
+    /// Length of a 8/16/32-bit length-prefixed text record, checked against the quota.
+    fn text_length(&mut self, base: u8, first: u8) -> Result<usize, DecodeError> {
+        let at = self.cur.position();
+        let len = match base - first {
+            0 => usize::from(self.cur.u8()?),
+            2 => usize::from(self.cur.u16()?),
+            _ => self.cur.len32()?,
+        };
+        if len > self.quotas.max_string_content_length {
+            return Err(self.cur.error_at(
+                at,
+                K::StringTooLong {
+                    len,
+                    max: self.quotas.max_string_content_length,
+                },
+            ));
+        }
+        Ok(len)
+    }
+
+    fn list(&mut self) -> Result<Value<'a>, DecodeError> {
+        let mut items = Vec::new();
+        loop {
+            let at = self.cur.position();
+            let t = self.cur.u8()?;
+            if t == r::END_LIST_TEXT {
+                return Ok(Value::List(items));
+            }
+            if !r::is_text(t) || t % 2 == 1 || t == r::START_LIST_TEXT {
+                return Err(self.cur.error_at(
+                    at,
+                    K::MisplacedRecord {
+                        record: t,
+                        context: "inside a list",
+                    },
+                ));
+            }
+            items.push(self.text(t, at)?);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Strings as binary XML sees them: text plus, where there is one, a dictionary identity.
+
+use std::fmt;
+
+/// Where a string comes from, which decides how the writer encodes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StringSource {
+    /// A plain string: always written inline, never added to a session (.NET's `string` overloads).
+    Inline,
+    /// An entry of the writer's static dictionary, with its even wire key.
+    Static(u32),
+    /// A dictionary string that is not in the static dictionary (.NET: an `XmlDictionaryString` of
+    /// another dictionary). The writer puts it in the session table when it has one, else inline.
+    Dynamic,
+    /// Read from a session string table with this odd wire key. Written like [`StringSource::Dynamic`].
+    Session(u32),
+}
+
+/// A name, namespace or text value together with its dictionary identity.
+///
+/// Equality compares the text only.
+#[derive(Clone, Copy)]
+pub struct XmlString<'a> {
+    text: &'a str,
+    source: StringSource,
+}
+
+impl<'a> XmlString<'a> {
+    /// A plain string, written inline.
+    pub const fn inline(text: &'a str) -> Self {
+        Self {
+            text,
+            source: StringSource::Inline,
+        }
+    }
+
+    /// A dictionary string not in the static dictionary: session table if any, else inline.
+    pub const fn dynamic(text: &'a str) -> Self {
+        Self {
+            text,
+            source: StringSource::Dynamic,
+        }
+    }
+
+    /// An entry of the static dictionary with the even wire key `key`.
+    pub const fn from_static(text: &'a str, key: u32) -> Self {
+        Self {
+            text,
+            source: StringSource::Static(key),
+        }
+    }
+
+    pub(crate) const fn from_session(text: &'a str, key: u32) -> Self {
+        Self {
+            text,
+            source: StringSource::Session(key),
+        }
+    }
+
+    /// The text.
+    pub const fn as_str(&self) -> &'a str {
+        self.text
+    }
+
+    /// Where the string comes from.
+    pub const fn source(&self) -> StringSource {
+        self.source
+    }
+
+    /// The wire key it was read with or will be written with, if it is a dictionary entry.
+    pub const fn key(&self) -> Option<u32> {
+        match self.source {
+            StringSource::Static(k) | StringSource::Session(k) => Some(k),
+            StringSource::Inline | StringSource::Dynamic => None,
+        }
+    }
+
+    /// The even key, if this is an entry of the static dictionary.
+    pub const fn static_key(&self) -> Option<u32> {
+        match self.source {
+            StringSource::Static(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// True unless the string is plain (written inline whatever dictionaries the writer has).
+    pub const fn is_dictionary(&self) -> bool {
+        !matches!(self.source, StringSource::Inline)
+    }
+}
+
+impl PartialEq for XmlString<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for XmlString<'_> {}
+
+impl PartialEq<str> for XmlString<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for XmlString<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl fmt::Debug for XmlString<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.source {
+            StringSource::Inline => write!(f, "{:?}", self.text),
+            StringSource::Static(k) => write!(f, "{:?}@{k}", self.text),
+            StringSource::Dynamic => write!(f, "{:?}@dyn", self.text),
+            StringSource::Session(k) => write!(f, "{:?}@{k}", self.text),
+        }
+    }
+}
+
+impl fmt::Display for XmlString<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text)
+    }
+}
+
+impl<'a> From<&'a str> for XmlString<'a> {
+    fn from(text: &'a str) -> Self {
+        Self::inline(text)
+    }
+}

@@ -1,0 +1,390 @@
+//! Typed leaf values (the text records of [MC-NBFX] §2.2.3) and the scalar types they carry.
+
+use std::fmt;
+
+use crate::format;
+use crate::string::XmlString;
+
+/// A text value: what a text record holds when read, and what the writer is asked to write.
+///
+/// Reading maps ZeroText, OneText and Int8/16/32Text to [`Value::Int32`], TrueText, FalseText and
+/// BoolText to [`Value::Bool`], EmptyText to an empty [`Value::Str`]. Writing picks the record the
+/// .NET `XmlBinaryWriter` picks for the value (see [`crate::Writer`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    /// Character text (Chars8/16/32Text, EmptyText).
+    Str(&'a str),
+    /// UTF-16 character text (UnicodeChars8/16/32Text) as it is on the wire; always valid UTF-16.
+    Utf16(Utf16<'a>),
+    /// DictionaryText: a string referred to by dictionary key.
+    Dictionary(XmlString<'a>),
+    /// A boolean.
+    Bool(bool),
+    /// A 32-bit integer.
+    Int32(i32),
+    /// A 64-bit integer.
+    Int64(i64),
+    /// An unsigned 64-bit integer (UInt64Text).
+    UInt64(u64),
+    /// IEEE single precision.
+    Float(f32),
+    /// IEEE double precision.
+    Double(f64),
+    /// System.Decimal.
+    Decimal(Decimal),
+    /// System.DateTime.
+    DateTime(DateTime),
+    /// System.TimeSpan.
+    TimeSpan(TimeSpan),
+    /// A GUID (UuidText / .NET GuidText).
+    Guid(Guid),
+    /// A GUID-based UniqueId, shown as `urn:uuid:…` (UniqueIdText).
+    UniqueId(Guid),
+    /// Binary data, shown as base64 (Bytes8/16/32Text).
+    Bytes(&'a [u8]),
+    /// A qualified name from the dictionary (QNameDictionaryText).
+    QName(QName<'a>),
+    /// A list of values shown separated by single spaces (StartListText … EndListText).
+    List(Vec<Value<'a>>),
+}
+
+impl Value<'_> {
+    /// True for character text made only of XML white space (and for empty text).
+    pub fn is_whitespace(&self) -> bool {
+        match self {
+            Value::Str(s) => s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')),
+            Value::Utf16(u) => u.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')),
+            _ => false,
+        }
+    }
+
+    /// Appends the value's text as .NET's reader presents it.
+    pub fn write_text(&self, out: &mut String) {
+        use fmt::Write;
+        match self {
+            Value::Str(s) => out.push_str(s),
+            Value::Utf16(u) => out.extend(u.chars()),
+            Value::Dictionary(s) => out.push_str(s.as_str()),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int32(v) => {
+                let _ = write!(out, "{v}");
+            }
+            Value::Int64(v) => {
+                let _ = write!(out, "{v}");
+            }
+            Value::UInt64(v) => {
+                let _ = write!(out, "{v}");
+            }
+            Value::Float(v) => format::float(*v, out),
+            Value::Double(v) => format::double(*v, out),
+            Value::Decimal(d) => {
+                let _ = write!(out, "{d}");
+            }
+            Value::DateTime(d) => {
+                let _ = write!(out, "{d}");
+            }
+            Value::TimeSpan(t) => {
+                let _ = write!(out, "{t}");
+            }
+            Value::Guid(g) => {
+                let _ = write!(out, "{g}");
+            }
+            Value::UniqueId(g) => {
+                let _ = write!(out, "urn:uuid:{g}");
+            }
+            Value::Bytes(b) => format::base64(b, out),
+            Value::QName(q) => {
+                out.push(q.prefix as char);
+                out.push(':');
+                out.push_str(q.name.as_str());
+            }
+            Value::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    item.write_text(out);
+                }
+            }
+        }
+    }
+
+    /// The value's text as .NET's reader presents it.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        self.write_text(&mut s);
+        s
+    }
+}
+
+/// A QName whose local name is a dictionary string and whose prefix is a single letter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QName<'a> {
+    /// The prefix, `b'a'..=b'z'`.
+    pub prefix: u8,
+    /// The local name.
+    pub name: XmlString<'a>,
+}
+
+/// UTF-16LE text as found in a UnicodeChars record. Validated when read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Utf16<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Utf16<'a> {
+    /// Wraps little-endian UTF-16 bytes, checking the length is even and the surrogates pair up.
+    pub fn new(bytes: &'a [u8]) -> Option<Self> {
+        if bytes.len() % 2 != 0 {
+            return None;
+        }
+        let u = Self { bytes };
+        char::decode_utf16(u.units())
+            .all(|r| r.is_ok())
+            .then_some(u)
+    }
+
+    fn units(&self) -> impl Iterator<Item = u16> + 'a {
+        self.bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+    }
+
+    /// The characters.
+    pub fn chars(&self) -> impl Iterator<Item = char> + 'a {
+        char::decode_utf16(self.units()).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+    }
+
+    /// The raw little-endian bytes.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+}
+
+impl fmt::Debug for Utf16<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.chars().collect::<String>())
+    }
+}
+
+/// System.Decimal: a 96-bit magnitude, a power-of-ten scale and a sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Decimal {
+    /// The 96-bit magnitude (upper 32 bits of the u128 are always zero).
+    pub mantissa: u128,
+    /// Digits after the decimal point (0–28 for values .NET creates).
+    pub scale: u8,
+    /// Sign.
+    pub negative: bool,
+}
+
+impl Decimal {
+    /// Parses the 16-byte memory image carried by DecimalText.
+    pub fn from_bytes(b: [u8; 16]) -> Self {
+        let hi = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+        let lo = u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]);
+        Self {
+            mantissa: (u128::from(hi) << 64) | u128::from(lo),
+            scale: b[2],
+            negative: b[3] & 0x80 != 0,
+        }
+    }
+
+    /// The 16-byte memory image.
+    pub fn to_bytes(self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[2] = self.scale;
+        b[3] = if self.negative { 0x80 } else { 0 };
+        b[4..8].copy_from_slice(&((self.mantissa >> 64) as u32).to_le_bytes());
+        b[8..16].copy_from_slice(&(self.mantissa as u64).to_le_bytes());
+        b
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.mantissa.to_string();
+        let scale = usize::from(self.scale);
+        if self.negative && self.mantissa != 0 {
+            f.write_str("-")?;
+        }
+        if scale == 0 {
+            return f.write_str(&digits);
+        }
+        if digits.len() > scale {
+            let (int, frac) = digits.split_at(digits.len() - scale);
+            write!(f, "{int}.{frac}")
+        } else {
+            write!(f, "0.{}{digits}", "0".repeat(scale - digits.len()))
+        }
+    }
+}
+
+/// The kind of a System.DateTime (bits 62–63 of DateTimeText).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DateTimeKind {
+    /// No time zone.
+    Unspecified,
+    /// UTC.
+    Utc,
+    /// Local time; the ticks on the wire and here are UTC ticks.
+    Local,
+}
+
+/// System.DateTime: 100 ns ticks since 0001-01-01T00:00:00 and a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DateTime {
+    /// Ticks; for [`DateTimeKind::Local`] these are UTC ticks, as on the wire.
+    pub ticks: u64,
+    /// The kind.
+    pub kind: DateTimeKind,
+}
+
+impl DateTime {
+    /// Ticks of 9999-12-31T23:59:59.9999999, the largest DateTime.
+    pub const MAX_TICKS: u64 = 3_155_378_975_999_999_999;
+
+    /// Decodes the DateTimeText payload; `None` if the ticks are out of range.
+    pub fn from_wire(v: u64) -> Option<Self> {
+        let ticks = v & 0x3FFF_FFFF_FFFF_FFFF;
+        let kind = match v >> 62 {
+            0 => DateTimeKind::Unspecified,
+            1 => DateTimeKind::Utc,
+            _ => DateTimeKind::Local,
+        };
+        (ticks <= Self::MAX_TICKS).then_some(Self { ticks, kind })
+    }
+
+    /// The DateTimeText payload.
+    pub fn to_wire(self) -> u64 {
+        let flag = match self.kind {
+            DateTimeKind::Unspecified => 0,
+            DateTimeKind::Utc => 1u64 << 62,
+            DateTimeKind::Local => 2u64 << 62,
+        };
+        self.ticks | flag
+    }
+}
+
+impl fmt::Display for DateTime {
+    /// `yyyy-MM-ddTHH:mm:ss[.fffffff]` then `Z` (UTC), `+00:00` (local, shown in UTC) or nothing.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        format::date_time(self.ticks, f)?;
+        match self.kind {
+            DateTimeKind::Unspecified => Ok(()),
+            DateTimeKind::Utc => f.write_str("Z"),
+            DateTimeKind::Local => f.write_str("+00:00"),
+        }
+    }
+}
+
+/// System.TimeSpan in 100 ns ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimeSpan(pub i64);
+
+impl fmt::Display for TimeSpan {
+    /// An xsd:duration, as `XmlConvert.ToString(TimeSpan)` writes it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        format::duration(self.0, f)
+    }
+}
+
+/// A GUID in .NET `Guid.ToByteArray()` byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Guid(pub [u8; 16]);
+
+impl Guid {
+    /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (either case).
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.as_bytes();
+        if s.len() != 36 || [8, 13, 18, 23].iter().any(|&i| s[i] != b'-') {
+            return None;
+        }
+        let hex: Vec<u8> = s.iter().copied().filter(|&c| c != b'-').collect();
+        let mut canon = [0u8; 16];
+        for (i, pair) in hex.chunks_exact(2).enumerate() {
+            let hi = (pair[0] as char).to_digit(16)?;
+            let lo = (pair[1] as char).to_digit(16)?;
+            canon[i] = (hi * 16 + lo) as u8;
+        }
+        let mut b = canon;
+        b[0..4].reverse();
+        b[4..6].reverse();
+        b[6..8].reverse();
+        Some(Self(b))
+    }
+}
+
+impl fmt::Display for Guid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = &self.0;
+        write!(
+            f,
+            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+            b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guid_byte_order() {
+        let g = Guid(core::array::from_fn(|i| i as u8 + 1));
+        assert_eq!(g.to_string(), "04030201-0605-0807-090a-0b0c0d0e0f10");
+        assert_eq!(Guid::parse(&g.to_string()), Some(g));
+    }
+
+    #[test]
+    fn decimal_text() {
+        let d = Decimal::from_bytes([0, 0, 2, 0, 0, 0, 0, 0, 0xD2, 0x04, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(d.to_string(), "12.34");
+        assert_eq!(
+            Decimal {
+                mantissa: 150,
+                scale: 2,
+                negative: false
+            }
+            .to_string(),
+            "1.50"
+        );
+        assert_eq!(
+            Decimal {
+                mantissa: 5,
+                scale: 3,
+                negative: true
+            }
+            .to_string(),
+            "-0.005"
+        );
+        assert_eq!(Decimal::from_bytes(d.to_bytes()), d);
+    }
+
+    #[test]
+    fn date_time_text() {
+        let dt = DateTime::from_wire(u64::from_le_bytes([
+            0x00, 0x40, 0xE4, 0x47, 0x02, 0x22, 0xC1, 0x48,
+        ]))
+        .unwrap();
+        assert_eq!(dt.to_string(), "2000-01-01T00:00:00Z");
+        let dt = DateTime {
+            ticks: 630_822_816_001_234_500,
+            kind: DateTimeKind::Unspecified,
+        };
+        assert_eq!(dt.to_string(), "2000-01-01T00:00:00.12345");
+        assert!(DateTime::from_wire(DateTime::MAX_TICKS + 1).is_none());
+    }
+
+    #[test]
+    fn time_span_text() {
+        let min = 600_000_000i64;
+        assert_eq!(TimeSpan(90 * min).to_string(), "PT1H30M");
+        assert_eq!(TimeSpan(-15_000_000).to_string(), "-PT1.5S");
+        assert_eq!(TimeSpan(2 * 24 * 60 * min).to_string(), "P2D");
+        assert_eq!(TimeSpan(0).to_string(), "PT0S");
+        assert_eq!(TimeSpan(1).to_string(), "PT0.0000001S");
+        assert!(TimeSpan(i64::MIN).to_string().starts_with("-P10675199D"));
+    }
+}

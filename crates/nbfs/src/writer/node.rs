@@ -1,0 +1,504 @@
+//! Record-level writing with an emulation of .NET's 512-byte output buffer.
+//!
+//! The .NET `XmlBinaryNodeWriter` folds an EndElement into the preceding text record
+//! (`…WithEndElement`) only while that record's type byte is still in its 512-byte buffer; any
+//! buffer flush in between cancels the fold. To produce the same bytes, this writer makes the same
+//! sequence of buffer requests (.NET Framework's `XmlStreamNodeWriter`, also shipped by Mono) and
+//! tracks the simulated buffer fill, without actually buffering anything.
+
+use crate::cursor::{mb31_len, write_mb31};
+use crate::dictionary::Dictionary;
+use crate::record as r;
+use crate::session::WriterSession;
+use crate::string::{StringSource, XmlString};
+use crate::value::{DateTime, Decimal, Guid, TimeSpan};
+
+/// Size of .NET's node writer buffer.
+const BUFFER_SIZE: usize = 512;
+/// UTF-16 units per UTF-8 chunk (512 / 3) and per UTF-16 chunk (512 / 2).
+const UTF8_CHUNK: usize = 170;
+const UTF16_CHUNK: usize = 256;
+
+pub(crate) struct NodeWriter<'a> {
+    pub(crate) out: Vec<u8>,
+    /// Bytes in .NET's (simulated) buffer.
+    buffered: usize,
+    /// Index in `out` of the last text record's type byte while it may still be folded.
+    text_node: Option<usize>,
+    dictionary: Option<&'a dyn Dictionary>,
+    session: Option<&'a mut WriterSession>,
+}
+
+/// A string's UTF-16 length (what .NET counts as its length).
+fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().map(char::len_utf16).sum()
+    }
+}
+
+impl<'a> NodeWriter<'a> {
+    pub(crate) fn new(
+        out: Vec<u8>,
+        dictionary: Option<&'a dyn Dictionary>,
+        session: Option<&'a mut WriterSession>,
+    ) -> Self {
+        Self {
+            out,
+            buffered: 0,
+            text_node: None,
+            dictionary,
+            session,
+        }
+    }
+
+    pub(crate) fn set_dictionary(&mut self, dictionary: &'a dyn Dictionary) {
+        self.dictionary = Some(dictionary);
+    }
+
+    pub(crate) fn set_session(&mut self, session: &'a mut WriterSession) {
+        self.session = Some(session);
+    }
+
+    pub(crate) fn session(&mut self) -> Option<&mut WriterSession> {
+        self.session.as_deref_mut()
+    }
+
+    // --- the simulated buffer -------------------------------------------------------------
+
+    /// .NET `GetBuffer(count)`: flushes when the request does not fit.
+    fn request(&mut self, count: usize) {
+        if self.buffered + count > BUFFER_SIZE {
+            self.flush_buffer();
+        }
+    }
+
+    /// .NET `FlushBuffer()`: empties the buffer and forgets the foldable text record.
+    pub(crate) fn flush_buffer(&mut self) {
+        self.buffered = 0;
+        self.text_node = None;
+    }
+
+    /// .NET `WriteByte`: flushes only when the buffer is full.
+    fn byte(&mut self, b: u8) {
+        if self.buffered >= BUFFER_SIZE {
+            self.flush_buffer();
+        }
+        self.out.push(b);
+        self.buffered += 1;
+    }
+
+    /// .NET `WriteBytes`: below 512 bytes through the buffer, else flush and write past it.
+    fn bytes(&mut self, b: &[u8]) {
+        if b.len() < BUFFER_SIZE {
+            self.request(b.len());
+            self.buffered += b.len();
+        } else {
+            self.flush_buffer();
+        }
+        self.out.extend_from_slice(b);
+    }
+
+    /// A structural record's type byte; it ends any chance of folding.
+    pub(crate) fn node(&mut self, t: u8) {
+        self.byte(t);
+        self.text_node = None;
+    }
+
+    /// A one-byte text record that may be folded.
+    fn text_node_byte(&mut self, t: u8) {
+        self.byte(t);
+        self.text_node = Some(self.out.len() - 1);
+    }
+
+    /// A fixed-size text record (`GetTextNodeBuffer(size)`): type byte plus payload.
+    fn text_node_fixed(&mut self, t: u8, payload: &[u8]) {
+        self.request(1 + payload.len());
+        self.text_node = Some(self.out.len());
+        self.out.push(t);
+        self.out.extend_from_slice(payload);
+        self.buffered += 1 + payload.len();
+    }
+
+    /// Type byte (8/16/32-bit variant chosen by `len`) and length of a length-prefixed text record.
+    fn text_node_with_length(&mut self, base: u8, len: usize) {
+        self.request(5);
+        self.text_node = Some(self.out.len());
+        let start = self.out.len();
+        if len < 0x100 {
+            self.out.extend_from_slice(&[base, len as u8]);
+        } else if len < 0x1_0000 {
+            self.out.push(base + 2);
+            self.out.extend_from_slice(&(len as u16).to_le_bytes());
+        } else {
+            self.out.push(base + 4);
+            self.out.extend_from_slice(&(len as i32).to_le_bytes());
+        }
+        self.buffered += self.out.len() - start;
+    }
+
+    fn mb31(&mut self, v: u32) {
+        self.request(5);
+        write_mb31(&mut self.out, v);
+        self.buffered += mb31_len(v);
+    }
+
+    /// A String (prefix, local name, namespace, comment): MB31 length + UTF-8.
+    fn name(&mut self, s: &str) {
+        if s.is_empty() {
+            self.byte(0);
+            return;
+        }
+        let units = utf16_len(s);
+        if units < 42 {
+            self.request(1 + 3 * units);
+            self.out.push(s.len() as u8);
+            self.out.extend_from_slice(s.as_bytes());
+            self.buffered += 1 + s.len();
+        } else {
+            self.mb31(s.len() as u32);
+            self.utf8_chunks(s, units);
+        }
+    }
+
+    /// .NET `UnsafeWriteUTF8Chars`: 170-unit chunks (169 when a surrogate pair would split).
+    fn utf8_chunks(&mut self, s: &str, units: usize) {
+        let mut rest_units = units;
+        let mut chunk_units = 0;
+        let mut chunk_bytes = 0;
+        for c in s.chars() {
+            let u = c.len_utf16();
+            if rest_units > UTF8_CHUNK && chunk_units + u > UTF8_CHUNK {
+                self.request(chunk_units * 3);
+                self.buffered += chunk_bytes;
+                rest_units -= chunk_units;
+                chunk_units = 0;
+                chunk_bytes = 0;
+            }
+            chunk_units += u;
+            chunk_bytes += c.len_utf8();
+        }
+        if chunk_units > 0 {
+            self.request(chunk_units * 3);
+            self.buffered += chunk_bytes;
+        }
+        self.out.extend_from_slice(s.as_bytes());
+    }
+
+    /// .NET `UnsafeWriteUnicodeChars`: 256-unit chunks (255 when a surrogate pair would split).
+    fn utf16_chunks(&mut self, s: &str, units: usize) {
+        let mut rest_units = units;
+        let mut chunk_units = 0;
+        for c in s.chars() {
+            let u = c.len_utf16();
+            if rest_units > UTF16_CHUNK && chunk_units + u > UTF16_CHUNK {
+                self.request(chunk_units * 2);
+                self.buffered += chunk_units * 2;
+                rest_units -= chunk_units;
+                chunk_units = 0;
+            }
+            chunk_units += u;
+        }
+        if chunk_units > 0 {
+            self.request(chunk_units * 2);
+            self.buffered += chunk_units * 2;
+        }
+        for unit in s.encode_utf16() {
+            self.out.extend_from_slice(&unit.to_le_bytes());
+        }
+    }
+
+    // --- dictionary keys ---------------------------------------------------------------------
+
+    /// The wire key `s` is written with, adding it to the session if it belongs there.
+    fn key(&mut self, s: XmlString<'_>) -> Option<u32> {
+        match s.source() {
+            StringSource::Inline => None,
+            StringSource::Static(k) if self.dictionary.is_some() => Some(k),
+            _ => self.session.as_deref_mut()?.key_for(s.as_str()),
+        }
+    }
+
+    // --- records -------------------------------------------------------------------------------
+
+    /// An element record; `prefix` is already resolved.
+    pub(crate) fn start_element(&mut self, prefix: &str, local: XmlString<'_>) {
+        let key = self.key(local);
+        let letter = r::letter_index(prefix);
+        match (key, prefix.is_empty(), letter) {
+            (Some(k), true, _) => {
+                self.node(r::SHORT_DICTIONARY_ELEMENT);
+                self.mb31(k);
+            }
+            (Some(k), false, Some(i)) => {
+                self.node(r::PREFIX_DICTIONARY_ELEMENT_A + i);
+                self.mb31(k);
+            }
+            (Some(k), false, None) => {
+                self.node(r::DICTIONARY_ELEMENT);
+                self.name(prefix);
+                self.mb31(k);
+            }
+            (None, true, _) => {
+                self.node(r::SHORT_ELEMENT);
+                self.name(local.as_str());
+            }
+            (None, false, Some(i)) => {
+                self.node(r::PREFIX_ELEMENT_A + i);
+                self.name(local.as_str());
+            }
+            (None, false, None) => {
+                self.node(r::ELEMENT);
+                self.name(prefix);
+                self.name(local.as_str());
+            }
+        }
+    }
+
+    /// An attribute record (its value follows); `prefix` is already resolved.
+    pub(crate) fn start_attribute(&mut self, prefix: &str, local: XmlString<'_>) {
+        let key = self.key(local);
+        let letter = r::letter_index(prefix);
+        match (key, prefix.is_empty(), letter) {
+            (Some(k), true, _) => {
+                self.node(r::SHORT_DICTIONARY_ATTRIBUTE);
+                self.mb31(k);
+            }
+            (Some(k), false, Some(i)) => {
+                self.node(r::PREFIX_DICTIONARY_ATTRIBUTE_A + i);
+                self.mb31(k);
+            }
+            (Some(k), false, None) => {
+                self.node(r::DICTIONARY_ATTRIBUTE);
+                self.name(prefix);
+                self.mb31(k);
+            }
+            (None, true, _) => {
+                self.node(r::SHORT_ATTRIBUTE);
+                self.name(local.as_str());
+            }
+            (None, false, Some(i)) => {
+                self.node(r::PREFIX_ATTRIBUTE_A + i);
+                self.name(local.as_str());
+            }
+            (None, false, None) => {
+                self.node(r::ATTRIBUTE);
+                self.name(prefix);
+                self.name(local.as_str());
+            }
+        }
+    }
+
+    /// After an attribute's value: attribute values are never folded.
+    pub(crate) fn end_attribute(&mut self) {
+        self.text_node = None;
+    }
+
+    /// A namespace declaration record.
+    pub(crate) fn xmlns(&mut self, prefix: &str, ns: XmlString<'_>) {
+        match (self.key(ns), prefix.is_empty()) {
+            (Some(k), true) => {
+                self.node(r::SHORT_DICTIONARY_XMLNS_ATTRIBUTE);
+                self.mb31(k);
+            }
+            (Some(k), false) => {
+                self.node(r::DICTIONARY_XMLNS_ATTRIBUTE);
+                self.name(prefix);
+                self.mb31(k);
+            }
+            (None, true) => {
+                self.node(r::SHORT_XMLNS_ATTRIBUTE);
+                self.name(ns.as_str());
+            }
+            (None, false) => {
+                self.node(r::XMLNS_ATTRIBUTE);
+                self.name(prefix);
+                self.name(ns.as_str());
+            }
+        }
+    }
+
+    /// EndElement, folded into the last text record when .NET would fold it.
+    pub(crate) fn end_element(&mut self) {
+        match self.text_node.take() {
+            Some(i) => self.out[i] += 1,
+            None => self.node(r::END_ELEMENT),
+        }
+    }
+
+    pub(crate) fn comment(&mut self, text: &str) {
+        self.node(r::COMMENT);
+        self.name(text);
+    }
+
+    /// Character text, with .NET's choice of record (`0`/`1`, Chars or UnicodeChars, width).
+    pub(crate) fn text(&mut self, s: &str) {
+        match s {
+            "" => return self.text_node_byte(r::EMPTY_TEXT),
+            "0" => return self.text_node_byte(r::ZERO_TEXT),
+            "1" => return self.text_node_byte(r::ONE_TEXT),
+            _ => {}
+        }
+        let units = utf16_len(s);
+        let utf16 = s.len() / 2 > units;
+        if units <= 85 {
+            self.request(2 + 3 * units);
+            self.text_node = Some(self.out.len());
+            if utf16 {
+                self.out
+                    .extend_from_slice(&[r::UNICODE_CHARS8_TEXT, (2 * units) as u8]);
+                for unit in s.encode_utf16() {
+                    self.out.extend_from_slice(&unit.to_le_bytes());
+                }
+                self.buffered += 2 + 2 * units;
+            } else {
+                self.out.extend_from_slice(&[r::CHARS8_TEXT, s.len() as u8]);
+                self.out.extend_from_slice(s.as_bytes());
+                self.buffered += 2 + s.len();
+            }
+        } else if utf16 {
+            self.text_node_with_length(r::UNICODE_CHARS8_TEXT, 2 * units);
+            self.utf16_chunks(s, units);
+        } else {
+            self.text_node_with_length(r::CHARS8_TEXT, s.len());
+            self.utf8_chunks(s, units);
+        }
+    }
+
+    /// DictionaryText when the string has a key, else character text.
+    pub(crate) fn dictionary_text(&mut self, s: XmlString<'_>) {
+        match self.key(s) {
+            Some(k) => {
+                self.text_node_byte(r::DICTIONARY_TEXT);
+                self.mb31(k);
+            }
+            None => self.text(s.as_str()),
+        }
+    }
+
+    /// QNameDictionaryText, or three text records when the name has no key.
+    pub(crate) fn qname(&mut self, prefix: u8, name: XmlString<'_>) {
+        match self.key(name) {
+            Some(k) => {
+                self.text_node_byte(r::QNAME_DICTIONARY_TEXT);
+                self.byte(prefix - b'a');
+                self.mb31(k);
+            }
+            None => {
+                let p = [prefix];
+                self.text(std::str::from_utf8(&p).unwrap_or("a"));
+                self.text(":");
+                self.text(name.as_str());
+            }
+        }
+    }
+
+    pub(crate) fn bool(&mut self, v: bool) {
+        self.text_node_byte(if v { r::TRUE_TEXT } else { r::FALSE_TEXT });
+    }
+
+    pub(crate) fn int32(&mut self, v: i32) {
+        match v {
+            0 => self.text_node_byte(r::ZERO_TEXT),
+            1 => self.text_node_byte(r::ONE_TEXT),
+            -128..=127 => self.text_node_fixed(r::INT8_TEXT, &(v as i8).to_le_bytes()),
+            -32768..=32767 => self.text_node_fixed(r::INT16_TEXT, &(v as i16).to_le_bytes()),
+            _ => self.text_node_fixed(r::INT32_TEXT, &v.to_le_bytes()),
+        }
+    }
+
+    pub(crate) fn int64(&mut self, v: i64) {
+        match i32::try_from(v) {
+            Ok(v) => self.int32(v),
+            Err(_) => self.text_node_fixed(r::INT64_TEXT, &v.to_le_bytes()),
+        }
+    }
+
+    pub(crate) fn uint64(&mut self, v: u64) {
+        match i64::try_from(v) {
+            Ok(v) => self.int64(v),
+            Err(_) => self.text_node_fixed(r::UINT64_TEXT, &v.to_le_bytes()),
+        }
+    }
+
+    /// .NET Framework: an integral float within the long range is written as an integer.
+    pub(crate) fn float(&mut self, v: f32) {
+        const TWO_POW_63: f32 = 9_223_372_036_854_775_808.0;
+        if (-TWO_POW_63..TWO_POW_63).contains(&v) && (v as i64) as f32 == v {
+            self.int64(v as i64);
+        } else {
+            self.text_node_fixed(r::FLOAT_TEXT, &v.to_le_bytes());
+        }
+    }
+
+    /// .NET Framework: a double exactly representable as a finite float follows the float rules.
+    pub(crate) fn double(&mut self, v: f64) {
+        let f = v as f32;
+        if (f64::from(f32::MIN)..=f64::from(f32::MAX)).contains(&v) && f64::from(f) == v {
+            self.float(f);
+        } else {
+            self.text_node_fixed(r::DOUBLE_TEXT, &v.to_le_bytes());
+        }
+    }
+
+    pub(crate) fn decimal(&mut self, v: Decimal) {
+        self.text_node_fixed(r::DECIMAL_TEXT, &v.to_bytes());
+    }
+
+    pub(crate) fn date_time(&mut self, v: DateTime) {
+        self.text_node_fixed(r::DATE_TIME_TEXT, &v.to_wire().to_le_bytes());
+    }
+
+    pub(crate) fn time_span(&mut self, v: TimeSpan) {
+        self.text_node_fixed(r::TIME_SPAN_TEXT, &v.0.to_le_bytes());
+    }
+
+    pub(crate) fn guid(&mut self, v: Guid) {
+        self.text_node_fixed(r::UUID_TEXT, &v.0);
+    }
+
+    pub(crate) fn unique_id(&mut self, v: Guid) {
+        self.text_node_fixed(r::UNIQUE_ID_TEXT, &v.0);
+    }
+
+    /// One Bytes record holding `trail` then `data` (.NET `WriteBase64Text`).
+    pub(crate) fn bytes_text(&mut self, trail: &[u8], data: &[u8]) {
+        let total = trail.len() + data.len();
+        if total == 0 {
+            return self.text_node_byte(r::EMPTY_TEXT);
+        }
+        self.text_node_with_length(r::BYTES8_TEXT, total);
+        if !trail.is_empty() {
+            self.request(trail.len());
+            self.out.extend_from_slice(trail);
+            self.buffered += trail.len();
+        }
+        self.bytes(data);
+    }
+
+    /// An Array record's type byte, count and items (.NET Framework's `WriteArray` buffer use).
+    pub(crate) fn array_items(
+        &mut self,
+        item_record: u8,
+        count: usize,
+        data: &[u8],
+        per_item: Option<usize>,
+    ) {
+        self.node(item_record);
+        self.mb31(count as u32);
+        match per_item {
+            Some(size) => {
+                for item in data.chunks_exact(size) {
+                    self.request(size);
+                    self.out.extend_from_slice(item);
+                    self.buffered += size;
+                }
+            }
+            None => {
+                self.flush_buffer();
+                self.out.extend_from_slice(data);
+            }
+        }
+    }
+}

@@ -167,6 +167,7 @@ impl<'a> Writer<'a> {
         self.flush_base64();
         self.close_start_tag();
         self.depth += 1;
+        self.ns.enter();
         let prefix = self.element_prefix(prefix, ns)?;
         self.node.start_element(&prefix, local_name);
         self.start_tag_open = true;
@@ -186,7 +187,7 @@ impl<'a> Writer<'a> {
                     None => Err(EncodeError::UndeclaredPrefix(p.to_owned())),
                 }
             }
-            (None, Some(ns)) => match self.ns.lookup_prefix(ns.as_str(), false) {
+            (None, Some(ns)) => match self.ns.lookup_prefix(ns, false) {
                 Some(p) => Ok(p),
                 None => {
                     self.ns.add(Cow::Borrowed(""), ns, self.depth)?;
@@ -230,7 +231,7 @@ impl<'a> Writer<'a> {
         let prefix: Cow<'a, str> = match (prefix, ns) {
             (None, Some(ns)) if ns == XML_NAMESPACE => Cow::Borrowed("xml"),
             (None | Some(""), Some(ns)) if !ns.as_str().is_empty() => {
-                match self.ns.lookup_prefix(ns.as_str(), true) {
+                match self.ns.lookup_prefix(ns, true) {
                     Some(p) => p,
                     None => self.ns.generate_prefix(ns, self.depth)?,
                 }
@@ -267,7 +268,7 @@ impl<'a> Writer<'a> {
         }
         match prefix {
             None => {
-                if self.ns.lookup_prefix(ns.as_str(), false).is_none() {
+                if self.ns.lookup_prefix(ns, false).is_none() {
                     self.ns.generate_prefix(ns, self.depth)?;
                 }
                 Ok(())
@@ -330,6 +331,37 @@ impl<'a> Writer<'a> {
             self.node.bytes_text(&trail[..self.trail_len], &[]);
             self.trail_len = 0;
         }
+    }
+
+    /// Writes a qualified name as content (e.g. a fault code), with the prefix bound to `ns` in
+    /// scope, as .NET's `WriteQualifiedName(XmlDictionaryString, XmlDictionaryString)` does:
+    /// QNameDictionaryText for a one-letter prefix and a name with a key, else text.
+    pub fn qualified_name(
+        &mut self,
+        local_name: XmlString<'a>,
+        ns: XmlString<'a>,
+    ) -> Result<(), EncodeError> {
+        let prefix = self
+            .ns
+            .lookup_prefix(ns, false)
+            .ok_or_else(|| EncodeError::UndeclaredPrefix(format!("(for namespace {ns})")))?;
+        self.flush_base64();
+        if self.depth == 0 {
+            return Err(EncodeError::InvalidState(
+                "qualified name outside the root element",
+            ));
+        }
+        self.close_start_tag();
+        match prefix.as_bytes() {
+            [] => self.node.dictionary_text(local_name),
+            [p @ b'a'..=b'z'] => self.node.qname(*p, local_name),
+            _ => {
+                self.node.text(&prefix);
+                self.node.text(":");
+                self.node.dictionary_text(local_name);
+            }
+        }
+        Ok(())
     }
 
     /// Writes a comment.
@@ -402,8 +434,8 @@ impl<'a> Writer<'a> {
     }
 
     /// Like .NET's `Flush()`: empties the (simulated) buffer, so the next EndElement is not folded.
+    /// Base64 bytes carried to the next call stay carried.
     pub fn flush(&mut self) {
-        self.flush_base64();
         self.node.flush_buffer();
     }
 

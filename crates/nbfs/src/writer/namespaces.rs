@@ -18,7 +18,16 @@ struct Entry<'a> {
 
 pub(crate) struct Namespaces<'a> {
     entries: Vec<Entry<'a>>,
+    /// The entry the last prefix lookup found (.NET's `_lastNameSpace` cache).
+    last: Option<usize>,
+    /// Counter for `d{depth}p{n}` prefixes of the current element.
     generated: usize,
+}
+
+/// .NET compares namespace strings by reference before comparing by value. Dictionary strings
+/// with the same text stand for the same .NET object; inline strings never do.
+fn same_object(a: XmlString<'_>, b: XmlString<'_>) -> bool {
+    a.is_dictionary() && b.is_dictionary() && a.as_str() == b.as_str()
 }
 
 impl<'a> Namespaces<'a> {
@@ -29,36 +38,60 @@ impl<'a> Namespaces<'a> {
                 uri: XmlString::inline(""),
                 depth: 0,
             }],
+            last: None,
             generated: 0,
         }
     }
 
     pub(crate) fn lookup_namespace(&self, prefix: &str) -> Option<&str> {
-        match prefix {
-            "xml" => return Some(XML_NAMESPACE),
-            "xmlns" => return Some(XMLNS_NAMESPACE),
-            _ => {}
+        if let Some(e) = self.entries.iter().rev().find(|e| e.prefix == prefix) {
+            return Some(e.uri.as_str());
         }
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| e.prefix == prefix)
-            .map(|e| e.uri.as_str())
+        match prefix {
+            "xml" => Some(XML_NAMESPACE),
+            "xmlns" => Some(XMLNS_NAMESPACE),
+            _ => None,
+        }
     }
 
-    /// The innermost prefix bound to `uri` that is not shadowed; non-empty ones only if `nonempty`.
-    pub(crate) fn lookup_prefix(&self, uri: &str, nonempty: bool) -> Option<Cow<'a, str>> {
-        match uri {
-            XML_NAMESPACE => return Some(Cow::Borrowed("xml")),
-            XMLNS_NAMESPACE => return Some(Cow::Borrowed("xmlns")),
-            _ => {}
+    /// The prefix bound to `uri` that .NET's `LookupPrefix` (or, with `attribute`,
+    /// `LookupAttributePrefix`, which skips the empty prefix) would return.
+    pub(crate) fn lookup_prefix(
+        &mut self,
+        uri: XmlString<'a>,
+        attribute: bool,
+    ) -> Option<Cow<'a, str>> {
+        let usable = |e: &Entry<'_>| !(attribute && e.prefix.is_empty());
+        if let Some(e) = self.last.map(|i| &self.entries[i]) {
+            if e.uri == uri && usable(e) {
+                return Some(e.prefix.clone());
+            }
         }
-        self.entries
-            .iter()
-            .rev()
-            .filter(|e| e.uri == uri && !(nonempty && e.prefix.is_empty()))
-            .find(|e| self.lookup_namespace(&e.prefix) == Some(uri))
-            .map(|e| e.prefix.clone())
+        let in_scope = |entries: &[Entry<'_>], i: usize| {
+            entries[i + 1..]
+                .iter()
+                .all(|later| later.prefix != entries[i].prefix)
+        };
+        let by_object = (0..self.entries.len()).rev().find(|&i| {
+            same_object(self.entries[i].uri, uri)
+                && usable(&self.entries[i])
+                && in_scope(&self.entries, i)
+        });
+        let found = by_object.or_else(|| {
+            (0..self.entries.len()).rev().find(|&i| {
+                self.entries[i].uri == uri && usable(&self.entries[i]) && in_scope(&self.entries, i)
+            })
+        });
+        if let Some(i) = found {
+            self.last = Some(i);
+            return Some(self.entries[i].prefix.clone());
+        }
+        match uri.as_str() {
+            "" if attribute => Some(Cow::Borrowed("")),
+            XML_NAMESPACE if !attribute => Some(Cow::Borrowed("xml")),
+            XMLNS_NAMESPACE if !attribute => Some(Cow::Borrowed("xmlns")),
+            _ => None,
+        }
     }
 
     pub(crate) fn add_if_not_declared(
@@ -113,6 +146,7 @@ impl<'a> Namespaces<'a> {
             };
         }
         self.entries.push(Entry { prefix, uri, depth });
+        self.last = None;
         Ok(())
     }
 
@@ -122,19 +156,26 @@ impl<'a> Namespaces<'a> {
         uri: XmlString<'a>,
         depth: usize,
     ) -> Result<Cow<'a, str>, EncodeError> {
-        let prefix = (0..26u8)
+        let letter = (0..26u8)
             .map(record::letter)
-            .find(|p| self.entries.iter().all(|e| e.prefix != *p))
-            .map(Cow::Borrowed)
-            .unwrap_or_else(|| loop {
-                self.generated += 1;
+            .find(|p| self.entries.iter().all(|e| e.prefix != *p));
+        let prefix = match letter {
+            Some(p) => Cow::Borrowed(p),
+            None => loop {
                 let p = format!("d{depth}p{}", self.generated);
+                self.generated += 1;
                 if self.lookup_namespace(&p).is_none() {
                     break Cow::Owned(p);
                 }
-            });
+            },
+        };
         self.add(prefix.clone(), uri, depth)?;
         Ok(prefix)
+    }
+
+    /// Starts a new element's scope.
+    pub(crate) fn enter(&mut self) {
+        self.generated = 0;
     }
 
     /// Declarations made at `depth`, in the order they were made.
@@ -149,15 +190,11 @@ impl<'a> Namespaces<'a> {
 
     /// Leaves the element at `depth`.
     pub(crate) fn exit(&mut self, depth: usize) {
-        while self
-            .entries
-            .last()
-            .is_some_and(|e| e.depth >= depth && e.depth > 0)
-        {
+        while self.entries.len() > 1 && self.entries.last().is_some_and(|e| e.depth >= depth) {
             self.entries.pop();
-        }
-        if depth <= 1 {
-            self.generated = 0;
+            if self.last == Some(self.entries.len()) {
+                self.last = None;
+            }
         }
     }
 }

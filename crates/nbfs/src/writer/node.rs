@@ -389,7 +389,7 @@ impl<'a> NodeWriter<'a> {
                 let p = [prefix];
                 self.text(std::str::from_utf8(&p).unwrap_or("a"));
                 self.text(":");
-                self.text(name.as_str());
+                self.dictionary_text(name);
             }
         }
     }

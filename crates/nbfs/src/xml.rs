@@ -200,7 +200,11 @@ impl TextDocument {
                 XmlEvent::Text(_) | XmlEvent::CData(_) | XmlEvent::GeneralRef(_)
             );
             if !is_text && !pending_text.is_empty() {
-                nodes.push(Node::Text(std::mem::take(&mut pending_text)));
+                let text = std::mem::take(&mut pending_text);
+                // White space around the root element is layout, not content.
+                if depth > 0 || !text.bytes().all(|b| b.is_ascii_whitespace()) {
+                    nodes.push(Node::Text(text));
+                }
             }
             let unsupported = |what: &str| TextError::Unsupported {
                 offset,
@@ -247,7 +251,7 @@ impl TextDocument {
                 XmlEvent::Eof => break,
             }
         }
-        if !pending_text.is_empty() {
+        if !pending_text.bytes().all(|b| b.is_ascii_whitespace()) {
             nodes.push(Node::Text(pending_text));
         }
         Ok(Self { nodes })

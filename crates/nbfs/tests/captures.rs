@@ -53,8 +53,8 @@ fn captures_decode_in_order_with_one_session() {
     for name in CAPTURES {
         let before: Vec<(u32, String)> =
             session.entries().map(|(k, s)| (k, s.to_owned())).collect();
-        if let Some(expected) =
-            std::fs::read_to_string(captures_dir().join(format!("{name}.session-before.tsv"))).ok()
+        if let Ok(expected) =
+            std::fs::read_to_string(captures_dir().join(format!("{name}.session-before.tsv")))
         {
             assert_eq!(before, tsv(&expected), "{name}: session before");
         }
@@ -138,4 +138,14 @@ fn captures_reencode_identically_given_the_same_session() {
 
 fn hex_string(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02X} ")).collect()
+}
+
+#[test]
+fn nbfs_table_matches_specification() {
+    let path = captures_dir().join("../specs/nbfs-dictionary.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let from_file: Vec<(u32, String)> = tsv(&text);
+    let compiled: Vec<(u32, String)> = Nbfs::entries().map(|(k, s)| (k, s.to_owned())).collect();
+    assert_eq!(compiled.len(), 487);
+    assert_eq!(compiled, from_file);
 }

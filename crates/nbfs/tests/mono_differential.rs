@@ -812,7 +812,10 @@ fn push_text(events: &mut Vec<Canon>, text: String) {
 fn canon_attrs(attrs: &[Attribute<'_>], events: &mut Vec<Canon>) {
     for a in attrs {
         events.push(match a {
-            Attribute::Xmlns { prefix, namespace } if prefix.is_empty() => Canon::Attr(
+            Attribute::Xmlns {
+                prefix: "",
+                namespace,
+            } => Canon::Attr(
                 String::new(),
                 "xmlns".into(),
                 XMLNS_NAMESPACE.into(),

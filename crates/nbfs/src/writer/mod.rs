@@ -293,7 +293,7 @@ impl<'a> Writer<'a> {
             return Err(EncodeError::InvalidState("text outside the root element"));
         }
         self.close_start_tag();
-        self.write_value(value, false)
+        self.write_value(value)
     }
 
     /// Writes base64 content; like .NET, each call writes a multiple of 3 bytes and carries
@@ -495,11 +495,11 @@ impl<'a> Writer<'a> {
                 self.node.text(s);
                 Ok(())
             }
-            _ => self.write_value(value, true),
+            _ => self.write_value(value),
         }
     }
 
-    fn write_value(&mut self, value: &Value<'_>, in_attribute: bool) -> Result<(), EncodeError> {
+    fn write_value(&mut self, value: &Value<'_>) -> Result<(), EncodeError> {
         let n = &mut self.node;
         match value {
             Value::Str(s) => n.text(s),
@@ -532,7 +532,7 @@ impl<'a> Writer<'a> {
                         Value::List(_) => return Err(EncodeError::InvalidState("nested list")),
                         Value::Bytes(b) => self.node.bytes_text(&[], b),
                         Value::Str(s) => self.node.text(s),
-                        _ => self.write_value(item, in_attribute)?,
+                        _ => self.write_value(item)?,
                     }
                 }
                 self.node.node(r::END_LIST_TEXT);

@@ -1,0 +1,266 @@
+//! Bad input gets a typed error with the byte offset, never a panic, and never an allocation
+//! larger than the input justifies.
+
+use soapws_nbfs::{DecodeErrorKind as K, Event, Nbfs, Quotas, Reader, ReaderSession};
+
+/// Reads `bytes` to the end; the error, if any.
+fn read_all(bytes: &[u8], quotas: Quotas, session: Option<&ReaderSession>) -> Option<(usize, K)> {
+    let mut reader = Reader::new(bytes)
+        .with_dictionary(&Nbfs)
+        .with_quotas(quotas);
+    if let Some(s) = session {
+        reader = reader.with_session(s);
+    }
+    loop {
+        match reader.next_event() {
+            Ok(Some(_)) => continue,
+            Ok(None) => return None,
+            Err(e) => return Some((e.offset, e.kind)),
+        }
+    }
+}
+
+fn error(bytes: &[u8]) -> (usize, K) {
+    read_all(bytes, Quotas::TOOLS, None).expect("an error")
+}
+
+#[test]
+fn truncated_records() {
+    assert_eq!(error(&[0x40]), (1, K::UnexpectedEof));
+    assert_eq!(error(&[0x40, 0x05, b'a']), (2, K::LengthPastEnd(5)));
+    assert_eq!(
+        error(&[0x40, 0x01, b'a', 0x8C, 0x01, 0x02]),
+        (4, K::UnexpectedEof)
+    );
+    assert_eq!(
+        error(&[0x40, 0x01, b'a', 0x9A, 0x10]),
+        (4, K::UnexpectedEof)
+    );
+    assert_eq!(error(&[0x40, 0x01, b'a', 0x94]), (4, K::UnexpectedEof));
+    assert_eq!(error(&[0x40, 0x01, b'a']), (3, K::UnclosedElements(1)));
+}
+
+#[test]
+fn unknown_and_reserved_record_types() {
+    for t in [0x00u8, 0x78, 0x7F, 0xA5, 0xA7, 0xBE, 0xFF] {
+        assert_eq!(
+            error(&[0x40, 0x01, b'a', t]),
+            (3, K::UnknownRecord(t)),
+            "type {t:#04x}"
+        );
+    }
+    assert_eq!(error(&[0xA5]), (0, K::UnknownRecord(0xA5)));
+}
+
+#[test]
+fn multibyte_int31_limits() {
+    // Six bytes, and a fifth byte with bits above 2^31.
+    assert_eq!(
+        error(&[0x40, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]),
+        (1, K::InvalidMultiByteInt31)
+    );
+    assert_eq!(
+        error(&[0x40, 0xFF, 0xFF, 0xFF, 0xFF, 0x08]),
+        (1, K::InvalidMultiByteInt31)
+    );
+    // The largest legal length, with almost nothing behind it: refused before any allocation.
+    assert_eq!(
+        error(&[0x40, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, b'a']),
+        (6, K::LengthPastEnd(i32::MAX as u64))
+    );
+}
+
+#[test]
+fn lengths_past_the_end_never_allocate() {
+    // Chars32 / Bytes32 claiming 2 GiB; an array claiming 2^31 items of 16 bytes.
+    assert_eq!(
+        error(&[0x40, 0x01, b'a', 0x9C, 0xFF, 0xFF, 0xFF, 0x7F]),
+        (8, K::LengthPastEnd(0x7FFF_FFFF))
+    );
+    assert_eq!(
+        error(&[0x40, 0x01, b'a', 0xA2, 0x00, 0x00, 0x00, 0x80]),
+        (4, K::NegativeLength(i32::MIN))
+    );
+    let array = [
+        0x03, 0x40, 0x01, b'v', 0x01, 0x95, 0xFF, 0xFF, 0xFF, 0xFF, 0x07,
+    ];
+    assert!(matches!(error(&array), (11, K::LengthPastEnd(_))));
+    // A list of 100k empty items is fine, but its size is bounded by the input.
+    let mut list = vec![0x40, 0x01, b'a', 0xA4];
+    list.extend(std::iter::repeat_n(0xA8, 100_000));
+    list.extend([0xA6, 0x01]);
+    assert_eq!(read_all(&list, Quotas::TOOLS, None), None);
+}
+
+#[test]
+fn invalid_text_encodings() {
+    assert_eq!(error(&[0x40, 0x02, 0xC3, 0x28, 0x01]), (2, K::InvalidUtf8));
+    assert_eq!(
+        error(&[0x40, 0x01, b'a', 0x99, 0x01, 0xFF]),
+        (5, K::InvalidUtf8)
+    );
+    assert_eq!(
+        error(&[0x40, 0x01, b'a', 0xB7, 0x03, 0x41, 0x00, 0x42]),
+        (5, K::OddUtf16Length(3))
+    );
+    assert_eq!(
+        error(&[0x40, 0x01, b'a', 0xB7, 0x02, 0x00, 0xD8]),
+        (5, K::InvalidUtf16)
+    );
+}
+
+#[test]
+fn undefined_dictionary_and_session_keys() {
+    assert_eq!(
+        error(&[0x42, 0xCE, 0x07, 0x01]),
+        (1, K::UndefinedStaticKey(974))
+    );
+    assert_eq!(error(&[0x42, 0x01, 0x01]), (1, K::UndefinedSessionKey(1)));
+    let mut plain = Reader::new(&[0x42, 0x02, 0x01]);
+    assert_eq!(
+        plain.next_event().unwrap_err().kind,
+        K::UndefinedStaticKey(2)
+    );
+    let mut session = ReaderSession::new();
+    session.read_table(&[0x02, 0x01, b'x']).unwrap();
+    assert_eq!(
+        read_all(&[0x42, 0x01, 0x01], Quotas::TOOLS, Some(&session)),
+        None
+    );
+    assert_eq!(
+        read_all(&[0x42, 0x03, 0x01], Quotas::TOOLS, Some(&session)),
+        Some((1, K::UndefinedSessionKey(3)))
+    );
+}
+
+#[test]
+fn illegal_records_where_an_attribute_value_goes() {
+    // WithEndElement form, EndElement, an element, EndListText, as attribute values.
+    for t in [0x83u8, 0x01, 0x40, 0xA6] {
+        let (offset, kind) = error(&[0x40, 0x01, b'a', 0x04, 0x01, b'b', t, 0x01]);
+        assert_eq!(offset, 6, "type {t:#04x}");
+        assert!(
+            matches!(kind, K::MisplacedRecord { record, .. } if record == t),
+            "type {t:#04x}: {kind:?}"
+        );
+    }
+    // An attribute record outside a start tag.
+    assert!(matches!(
+        error(&[0x40, 0x01, b'a', 0x82, 0x04]),
+        (4, K::MisplacedRecord { record: 0x04, .. })
+    ));
+}
+
+#[test]
+fn structure_rules() {
+    assert_eq!(error(&[0x01]), (0, K::UnbalancedEndElement));
+    assert_eq!(error(&[0x83]), (0, K::UnbalancedEndElement));
+    assert_eq!(error(&[0x98, 0x01, b'x']), (0, K::TextOutsideRoot));
+    assert_eq!(
+        read_all(
+            &[0x98, 0x01, b' ', 0x40, 0x01, b'a', 0x01],
+            Quotas::TOOLS,
+            None
+        ),
+        None
+    );
+    assert_eq!(
+        error(&[0x5E, 0x01, b'x', 0x01]),
+        (0, K::UndeclaredPrefix("a".into()))
+    );
+    assert_eq!(
+        error(&[0x40, 0x00, 0x01]),
+        (0, K::InvalidName("empty element name"))
+    );
+    assert_eq!(
+        error(&[0x41, 0x05, b'x', b'm', b'l', b'n', b's', 0x01, b'a', 0x01]),
+        (1, K::InvalidName("prefix 'xmlns'"))
+    );
+    let duplicate = [
+        0x40, 0x01, b'a', 0x04, 0x01, b'b', 0x80, 0x04, 0x01, b'b', 0x82, 0x01,
+    ];
+    assert_eq!(error(&duplicate).1, K::DuplicateAttribute("{}b".into()));
+    assert_eq!(
+        error(&[0x40, 0x01, b'a', 0xBD, 0x1A, 0x02]),
+        (4, K::InvalidQNamePrefix(26))
+    );
+}
+
+#[test]
+fn arrays_follow_dotnet_rules() {
+    assert_eq!(
+        error(&[0x03, 0x40, 0x01, b'v', 0x01, 0x8D, 0x00]),
+        (6, K::EmptyArray)
+    );
+    assert_eq!(
+        error(&[0x03, 0x40, 0x01, b'v', 0x01, 0xAD, 0x01]),
+        (5, K::InvalidArrayType(0xAD))
+    );
+    assert!(matches!(
+        error(&[0x03, 0x40, 0x01, b'v', 0x82, 0x8D, 0x01]),
+        (4, K::MisplacedRecord { record: 0x82, .. })
+    ));
+    assert!(matches!(
+        error(&[0x03, 0x03]),
+        (1, K::MisplacedRecord { record: 0x03, .. })
+    ));
+    let mut bad_date = vec![0x03, 0x40, 0x01, b'v', 0x01, 0x97, 0x01];
+    bad_date.extend(u64::MAX.to_le_bytes());
+    assert!(matches!(error(&bad_date), (7, K::DateTimeOutOfRange(_))));
+}
+
+#[test]
+fn quotas_are_enforced() {
+    let mut deep = Vec::new();
+    for _ in 0..33 {
+        deep.extend([0x40, 0x01, b'a']);
+    }
+    assert_eq!(
+        read_all(&deep, Quotas::WCF, None),
+        Some((96, K::DepthExceeded(32)))
+    );
+    let long = [&[0x40, 0x01, b'a', 0x9B, 0x10, 0x00][..], &[b'x'; 16]].concat();
+    let small = Quotas {
+        max_string_content_length: 15,
+        ..Quotas::WCF
+    };
+    assert_eq!(
+        read_all(&long, small, None),
+        Some((4, K::StringTooLong { len: 16, max: 15 }))
+    );
+    let array = [0x03, 0x40, 0x01, b'v', 0x01, 0xB5, 0x03, 1, 0, 1];
+    let small = Quotas {
+        max_array_length: 2,
+        ..Quotas::WCF
+    };
+    assert_eq!(
+        read_all(&array, small, None),
+        Some((6, K::ArrayTooLong { len: 3, max: 2 }))
+    );
+}
+
+#[test]
+fn session_tables_over_quota_or_malformed() {
+    let mut s = ReaderSession::with_quota(4);
+    let e = s
+        .read_table(&[0x05, 0x04, b'a', b'b', b'c', b'd'])
+        .unwrap_err();
+    assert_eq!(e.kind, K::SessionQuotaExceeded { size: 5, quota: 4 });
+    let mut s = ReaderSession::new();
+    let e = s.read_table(&[0x7F]).unwrap_err();
+    assert!(matches!(e.kind, K::MalformedStringTable(_)));
+    let mut s = ReaderSession::new();
+    let e = s.read_table(&[0x02, 0x01, 0xFF]).unwrap_err();
+    assert_eq!((e.offset, e.kind), (2, K::InvalidUtf8));
+}
+
+#[test]
+fn a_valid_document_after_errors_elsewhere_still_reads() {
+    // A reader is per document: an error in one does not poison another.
+    assert!(error(&[0x40]).1 == K::UnexpectedEof);
+    let mut r = Reader::new(&[0x40, 0x01, b'a', 0x01]);
+    assert!(matches!(
+        r.next_event().unwrap(),
+        Some(Event::StartElement(_))
+    ));
+}

@@ -126,7 +126,7 @@ impl<'a> Array<'a> {
     }
 }
 
-fn array_item(ty: ArrayType, c: &[u8]) -> Value<'static> {
+pub(crate) fn array_item(ty: ArrayType, c: &[u8]) -> Value<'static> {
     let a8 = |c: &[u8]| -> [u8; 8] { c.try_into().expect("8-byte item") };
     match ty {
         ArrayType::Bool => Value::Bool(c[0] != 0),

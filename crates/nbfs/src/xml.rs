@@ -279,7 +279,7 @@ impl TextDocument {
                 ..
             }
         );
-        let mut header_kind: Vec<Option<&'a str>> = Vec::new();
+        let mut header_kind: Vec<Option<&str>> = Vec::new();
         for node in &self.nodes {
             match node {
                 Node::Start {

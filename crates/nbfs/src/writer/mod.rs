@@ -1,7 +1,9 @@
-//! The writer: typed calls in, the bytes .NET's `XmlBinaryWriter` would write out.
+//! The writer: typed calls in, the bytes .NET's `XmlBinaryWriter` (or, for text, its
+//! `XmlUTF8TextWriter`) would write out.
 
+mod binary;
 mod namespaces;
-mod node;
+mod text;
 
 use std::borrow::Cow;
 
@@ -12,8 +14,47 @@ use crate::record::{self as r, ArrayType};
 use crate::session::WriterSession;
 use crate::string::XmlString;
 use crate::value::{DateTime, Decimal, Guid, TimeSpan, Value};
+use binary::BinaryNode;
 use namespaces::Namespaces;
-use node::NodeWriter;
+use text::TextNode;
+
+/// What the base writer asks of an encoding: records for binary XML, markup for text.
+trait Node {
+    fn start_element(&mut self, prefix: &str, local: XmlString<'_>);
+    fn start_attribute(&mut self, prefix: &str, local: XmlString<'_>);
+    fn end_attribute(&mut self);
+    fn xmlns(&mut self, prefix: &str, ns: XmlString<'_>);
+    /// The start tag is complete; `empty` when the element ends right here.
+    fn end_start_tag(&mut self, empty: bool);
+    fn end_element(&mut self);
+    fn comment(&mut self, text: &str);
+    fn text(&mut self, s: &str);
+    fn dictionary_text(&mut self, s: XmlString<'_>);
+    fn qname(&mut self, prefix: u8, name: XmlString<'_>);
+    fn bool(&mut self, v: bool);
+    fn int32(&mut self, v: i32);
+    fn int64(&mut self, v: i64);
+    fn uint64(&mut self, v: u64);
+    fn float(&mut self, v: f32);
+    fn double(&mut self, v: f64);
+    fn decimal(&mut self, v: Decimal);
+    fn date_time(&mut self, v: DateTime);
+    fn time_span(&mut self, v: TimeSpan);
+    fn guid(&mut self, v: Guid);
+    fn unique_id(&mut self, v: Guid);
+    fn bytes_text(&mut self, trail: &[u8], data: &[u8]);
+    fn start_list(&mut self);
+    fn list_separator(&mut self);
+    fn end_list(&mut self);
+    /// .NET's explicit `Flush()` (binary: cancels folding).
+    fn flush(&mut self);
+    fn output(&mut self) -> &mut Vec<u8>;
+}
+
+enum Output<'s> {
+    Binary(BinaryNode<'s>),
+    Text(TextNode),
+}
 
 /// The items of an Array record.
 #[derive(Debug, Clone, Copy)]
@@ -83,11 +124,12 @@ impl ArrayItems<'_> {
     }
 }
 
-/// Writes one binary XML document, making the choices the .NET Framework `XmlBinaryWriter` makes
-/// (as shipped in .NET Framework 4.x and Mono): record forms and widths, integer and float
-/// narrowing, WithEndElement folding (including its 512-byte buffer effects), namespace
-/// declaration order, base64 chunking and dictionary/session keys. Given the same calls, the
-/// bytes are the same.
+/// Writes one XML document as .NET writes it: binary XML ([`Writer::new`]) byte-for-byte as the
+/// .NET Framework `XmlBinaryWriter` (also shipped in Mono) writes it — record forms and widths,
+/// integer and float narrowing, WithEndElement folding (including its 512-byte buffer effects),
+/// base64 chunking, dictionary and session keys — or XML text ([`Writer::text`]) as its
+/// `XmlUTF8TextWriter` writes it. Both follow .NET's `XmlBaseWriter` for namespaces: which
+/// declarations an element needs, their order (after the attributes), and prefix choice.
 ///
 /// Names and namespaces are [`XmlString`]s: a plain string is written inline; a static dictionary
 /// string by its key when the writer has that dictionary; any other dictionary string goes into
@@ -102,9 +144,9 @@ impl ArrayItems<'_> {
 /// assert_eq!(w.finish()?, [0x40, 0x01, b'a', 0x99, 0x02, b'h', b'i']);
 /// # Ok::<(), soapws_nbfs::EncodeError>(())
 /// ```
-pub struct Writer<'a> {
-    node: NodeWriter<'a>,
-    ns: Namespaces<'a>,
+pub struct Writer<'s> {
+    out: Output<'s>,
+    ns: Namespaces,
     depth: usize,
     /// An element's start tag is open: attributes may follow, declarations are not yet written.
     start_tag_open: bool,
@@ -113,22 +155,45 @@ pub struct Writer<'a> {
     trail_len: usize,
 }
 
+/// A resolved prefix: the caller's string, a declaration's, or a fixed one.
+#[derive(Clone, Copy)]
+enum Prefix<'p> {
+    Given(&'p str),
+    Declared(usize),
+}
+
+fn node<'o>(out: &'o mut Output<'_>) -> &'o mut dyn Node {
+    match out {
+        Output::Binary(b) => b,
+        Output::Text(t) => t,
+    }
+}
+
 impl Default for Writer<'_> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<'a> Writer<'a> {
-    /// A writer for plain [MC-NBFX]: no dictionary, no session.
+impl<'s> Writer<'s> {
+    /// A binary writer for plain [MC-NBFX]: no dictionary, no session.
     pub fn new() -> Self {
         Self::with_buffer(Vec::new())
     }
 
-    /// A writer appending to `out` (to reuse an allocation).
+    /// A binary writer appending to `out` (to reuse an allocation).
     pub fn with_buffer(out: Vec<u8>) -> Self {
+        Self::with_output(Output::Binary(BinaryNode::new(out, None, None)))
+    }
+
+    /// A writer of XML text (UTF-8, no declaration), appending to `out`.
+    pub fn text(out: Vec<u8>) -> Self {
+        Self::with_output(Output::Text(TextNode::new(out)))
+    }
+
+    fn with_output(out: Output<'s>) -> Self {
         Self {
-            node: NodeWriter::new(out, None, None),
+            out,
             ns: Namespaces::new(),
             depth: 0,
             start_tag_open: false,
@@ -138,15 +203,27 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes static dictionary strings by key (use [`crate::Nbfs`] for msbin1/msbinsession1).
-    pub fn dictionary(mut self, dictionary: &'a dyn Dictionary) -> Self {
-        self.node.set_dictionary(dictionary);
+    /// No effect on a text writer.
+    pub fn dictionary(mut self, dictionary: &'s dyn Dictionary) -> Self {
+        if let Output::Binary(b) = &mut self.out {
+            b.set_dictionary(dictionary);
+        }
         self
     }
 
-    /// Puts dynamic dictionary strings in `session` (msbinsession1).
-    pub fn session(mut self, session: &'a mut WriterSession) -> Self {
-        self.node.set_session(session);
+    /// Puts dynamic dictionary strings in `session` (msbinsession1). No effect on a text writer.
+    pub fn session(mut self, session: &'s mut WriterSession) -> Self {
+        if let Output::Binary(b) = &mut self.out {
+            b.set_session(session);
+        }
         self
+    }
+
+    fn prefix_str<'p>(ns: &'p Namespaces, p: Prefix<'p>) -> &'p str {
+        match p {
+            Prefix::Given(s) => s,
+            Prefix::Declared(i) => ns.prefix(i),
+        }
     }
 
     /// Opens an element. With `ns` given, the prefix is bound to it (declared if needed); with
@@ -154,9 +231,9 @@ impl<'a> Writer<'a> {
     /// with `ns` `None`, `prefix` must already be bound.
     pub fn start_element(
         &mut self,
-        prefix: Option<&'a str>,
-        local_name: XmlString<'a>,
-        ns: Option<XmlString<'a>>,
+        prefix: Option<&str>,
+        local_name: XmlString<'_>,
+        ns: Option<XmlString<'_>>,
     ) -> Result<(), EncodeError> {
         if local_name.as_str().is_empty() {
             return Err(EncodeError::InvalidName("empty element name"));
@@ -169,46 +246,48 @@ impl<'a> Writer<'a> {
         self.depth += 1;
         self.ns.enter();
         let prefix = self.element_prefix(prefix, ns)?;
-        self.node.start_element(&prefix, local_name);
+        let prefix = Self::prefix_str(&self.ns, prefix);
+        node(&mut self.out).start_element(prefix, local_name);
         self.start_tag_open = true;
         Ok(())
     }
 
-    fn element_prefix(
+    fn element_prefix<'p>(
         &mut self,
-        prefix: Option<&'a str>,
-        ns: Option<XmlString<'a>>,
-    ) -> Result<Cow<'a, str>, EncodeError> {
+        prefix: Option<&'p str>,
+        ns: Option<XmlString<'_>>,
+    ) -> Result<Prefix<'p>, EncodeError> {
         match (prefix, ns) {
             (p, None) => {
                 let p = p.unwrap_or("");
                 match self.ns.lookup_namespace(p) {
-                    Some(_) => Ok(Cow::Borrowed(p)),
+                    Some(_) => Ok(Prefix::Given(p)),
                     None => Err(EncodeError::UndeclaredPrefix(p.to_owned())),
                 }
             }
             (None, Some(ns)) => match self.ns.lookup_prefix(ns, false) {
-                Some(p) => Ok(p),
-                None => {
-                    self.ns.add(Cow::Borrowed(""), ns, self.depth)?;
-                    Ok(Cow::Borrowed(""))
+                Ok(Some(i)) => Ok(Prefix::Declared(i)),
+                Err(fixed) => Ok(Prefix::Given(fixed)),
+                Ok(None) => {
+                    self.ns.add("", ns, self.depth)?;
+                    Ok(Prefix::Given(""))
                 }
             },
             (Some(p), Some(ns)) => {
-                self.ns
-                    .add_if_not_declared(Cow::Borrowed(p), ns, self.depth)?;
-                Ok(Cow::Borrowed(p))
+                self.ns.add_if_not_declared(p, ns, self.depth)?;
+                Ok(Prefix::Given(p))
             }
         }
     }
 
     /// Writes an attribute of the open start tag. `prefix` `None` with a namespace picks an
-    /// in-scope prefix or generates one (`a`…`z`); `xmlns` attributes become declarations.
+    /// in-scope prefix or generates one (`a`…`z`). Namespace declarations are written with
+    /// [`Writer::xmlns`].
     pub fn attribute(
         &mut self,
-        prefix: Option<&'a str>,
-        local_name: XmlString<'a>,
-        ns: Option<XmlString<'a>>,
+        prefix: Option<&str>,
+        local_name: XmlString<'_>,
+        ns: Option<XmlString<'_>>,
         value: &Value<'_>,
     ) -> Result<(), EncodeError> {
         if !self.start_tag_open {
@@ -228,39 +307,45 @@ impl<'a> Writer<'a> {
             return Err(EncodeError::InvalidName("empty attribute name"));
         }
         self.flush_base64();
-        let prefix: Cow<'a, str> = match (prefix, ns) {
-            (None, Some(ns)) if ns == XML_NAMESPACE => Cow::Borrowed("xml"),
+        let prefix = match (prefix, ns) {
+            (None, Some(ns)) if ns == XML_NAMESPACE => Prefix::Given("xml"),
             (None | Some(""), Some(ns)) if !ns.as_str().is_empty() => {
                 match self.ns.lookup_prefix(ns, true) {
-                    Some(p) => p,
-                    None => self.ns.generate_prefix(ns, self.depth)?,
+                    Ok(Some(i)) => Prefix::Declared(i),
+                    Err(fixed) => Prefix::Given(fixed),
+                    Ok(None) => Prefix::Declared(self.ns.generate_prefix(ns, self.depth)?),
                 }
             }
-            (None | Some(""), _) => Cow::Borrowed(""),
+            (None | Some(""), _) => Prefix::Given(""),
             (Some(p), None) => {
                 if self.ns.lookup_namespace(p).is_none() {
                     return Err(EncodeError::UndeclaredPrefix(p.to_owned()));
                 }
-                Cow::Borrowed(p)
+                Prefix::Given(p)
             }
             (Some(p), Some(ns)) => {
                 if p != "xml" {
-                    self.ns
-                        .add_if_not_declared(Cow::Borrowed(p), ns, self.depth)?;
+                    self.ns.add_if_not_declared(p, ns, self.depth)?;
                 }
-                Cow::Borrowed(p)
+                Prefix::Given(p)
             }
         };
-        self.node.start_attribute(&prefix, local_name);
-        self.attribute_value(value)?;
-        self.node.end_attribute();
+        let prefix = Self::prefix_str(&self.ns, prefix);
+        let n = node(&mut self.out);
+        n.start_attribute(prefix, local_name);
+        match value {
+            Value::Bytes(b) => n.bytes_text(&[], b),
+            Value::Str(s) => n.text(s),
+            _ => write_value(n, value)?,
+        }
+        n.end_attribute();
         Ok(())
     }
 
     /// Declares a namespace on the open start tag (written after its attributes, in
     /// declaration order; dropped if the same binding is already in scope). With `prefix`
     /// `None`, an in-scope prefix is kept or one generated.
-    pub fn xmlns(&mut self, prefix: Option<&'a str>, ns: XmlString<'a>) -> Result<(), EncodeError> {
+    pub fn xmlns(&mut self, prefix: Option<&str>, ns: XmlString<'_>) -> Result<(), EncodeError> {
         if !self.start_tag_open {
             return Err(EncodeError::InvalidState(
                 "namespace declaration outside a start tag",
@@ -268,14 +353,12 @@ impl<'a> Writer<'a> {
         }
         match prefix {
             None => {
-                if self.ns.lookup_prefix(ns, false).is_none() {
+                if let Ok(None) = self.ns.lookup_prefix(ns, false) {
                     self.ns.generate_prefix(ns, self.depth)?;
                 }
                 Ok(())
             }
-            Some(p) => self
-                .ns
-                .add_if_not_declared(Cow::Borrowed(p), ns, self.depth),
+            Some(p) => self.ns.add_if_not_declared(p, ns, self.depth),
         }
     }
 
@@ -293,7 +376,7 @@ impl<'a> Writer<'a> {
             return Err(EncodeError::InvalidState("text outside the root element"));
         }
         self.close_start_tag();
-        self.write_value(value)
+        write_value(node(&mut self.out), value)
     }
 
     /// Writes base64 content; like .NET, each call writes a multiple of 3 bytes and carries
@@ -313,8 +396,7 @@ impl<'a> Writer<'a> {
         if whole >= 3 {
             let from_input = whole - self.trail_len;
             let trail = self.trail;
-            self.node
-                .bytes_text(&trail[..self.trail_len], &bytes[..from_input]);
+            node(&mut self.out).bytes_text(&trail[..self.trail_len], &bytes[..from_input]);
             let rest = &bytes[from_input..];
             self.trail[..rest.len()].copy_from_slice(rest);
             self.trail_len = rest.len();
@@ -328,7 +410,7 @@ impl<'a> Writer<'a> {
     fn flush_base64(&mut self) {
         if self.trail_len > 0 {
             let trail = self.trail;
-            self.node.bytes_text(&trail[..self.trail_len], &[]);
+            node(&mut self.out).bytes_text(&trail[..self.trail_len], &[]);
             self.trail_len = 0;
         }
     }
@@ -338,13 +420,18 @@ impl<'a> Writer<'a> {
     /// QNameDictionaryText for a one-letter prefix and a name with a key, else text.
     pub fn qualified_name(
         &mut self,
-        local_name: XmlString<'a>,
-        ns: XmlString<'a>,
+        local_name: XmlString<'_>,
+        ns: XmlString<'_>,
     ) -> Result<(), EncodeError> {
-        let prefix = self
-            .ns
-            .lookup_prefix(ns, false)
-            .ok_or_else(|| EncodeError::UndeclaredPrefix(format!("(for namespace {ns})")))?;
+        let prefix = match self.ns.lookup_prefix(ns, false) {
+            Ok(Some(i)) => Prefix::Declared(i),
+            Err(fixed) => Prefix::Given(fixed),
+            Ok(None) => {
+                return Err(EncodeError::UndeclaredPrefix(format!(
+                    "(for namespace {ns})"
+                )))
+            }
+        };
         self.flush_base64();
         if self.depth == 0 {
             return Err(EncodeError::InvalidState(
@@ -352,13 +439,15 @@ impl<'a> Writer<'a> {
             ));
         }
         self.close_start_tag();
+        let prefix = Self::prefix_str(&self.ns, prefix);
+        let n = node(&mut self.out);
         match prefix.as_bytes() {
-            [] => self.node.dictionary_text(local_name),
-            [p @ b'a'..=b'z'] => self.node.qname(*p, local_name),
+            [] => n.dictionary_text(local_name),
+            [p @ b'a'..=b'z'] => n.qname(*p, local_name),
             _ => {
-                self.node.text(&prefix);
-                self.node.text(":");
-                self.node.dictionary_text(local_name);
+                n.text(prefix);
+                n.text(":");
+                n.dictionary_text(local_name);
             }
         }
         Ok(())
@@ -373,16 +462,17 @@ impl<'a> Writer<'a> {
         }
         self.flush_base64();
         self.close_start_tag();
-        self.node.comment(text);
+        node(&mut self.out).comment(text);
         Ok(())
     }
 
-    /// Writes an Array record: one element per item, all with the same name. No items, no bytes.
+    /// Writes an array: one element per item, all with the same name — an Array record in binary
+    /// XML, repeated elements in text. No items, no bytes.
     pub fn array(
         &mut self,
-        prefix: Option<&'a str>,
-        local_name: XmlString<'a>,
-        ns: Option<XmlString<'a>>,
+        prefix: Option<&str>,
+        local_name: XmlString<'_>,
+        ns: Option<XmlString<'_>>,
         items: ArrayItems<'_>,
     ) -> Result<(), EncodeError> {
         let ty = items.item_type();
@@ -406,7 +496,17 @@ impl<'a> Writer<'a> {
         }
         self.flush_base64();
         self.close_start_tag();
-        self.node.node(r::ARRAY);
+        if matches!(self.out, Output::Text(_)) {
+            for item in data.chunks_exact(ty.item_size()) {
+                self.start_element(prefix, local_name, ns)?;
+                self.value(&crate::reader::array_item(ty, item))?;
+                self.end_element()?;
+            }
+            return Ok(());
+        }
+        if let Output::Binary(b) = &mut self.out {
+            b.node(r::ARRAY);
+        }
         self.start_element(prefix, local_name, ns)?;
         self.end_element()?;
         let per_item = match ty {
@@ -414,7 +514,9 @@ impl<'a> Writer<'a> {
             ArrayType::Guid => Some(16),
             _ => None,
         };
-        self.node.array_items(ty.record(), count, &data, per_item);
+        if let Output::Binary(b) = &mut self.out {
+            b.array_items(ty.record(), count, &data, per_item);
+        }
         Ok(())
     }
 
@@ -426,17 +528,22 @@ impl<'a> Writer<'a> {
             ));
         }
         self.flush_base64();
-        self.close_start_tag();
-        self.node.end_element();
+        if self.start_tag_open {
+            self.declare_namespaces();
+            self.start_tag_open = false;
+            node(&mut self.out).end_start_tag(true);
+        } else {
+            node(&mut self.out).end_element();
+        }
         self.ns.exit(self.depth);
         self.depth -= 1;
         Ok(())
     }
 
-    /// Like .NET's `Flush()`: empties the (simulated) buffer, so the next EndElement is not folded.
-    /// Base64 bytes carried to the next call stay carried.
+    /// Like .NET's `Flush()`: in binary XML the next EndElement is then not folded. Base64
+    /// bytes carried to the next call stay carried.
     pub fn flush(&mut self) {
-        self.node.flush_buffer();
+        node(&mut self.out).flush();
     }
 
     /// Number of open elements.
@@ -446,98 +553,92 @@ impl<'a> Writer<'a> {
 
     /// Closes any open elements and returns the document.
     pub fn finish(mut self) -> Result<Vec<u8>, EncodeError> {
-        while self.depth > 0 {
-            self.end_element()?;
-        }
-        self.flush_base64();
-        Ok(self.node.out)
+        self.close_all()?;
+        Ok(std::mem::take(node(&mut self.out).output()))
     }
 
     /// Closes any open elements and returns the message: the session's string table (strings
     /// added while writing this document; `00` if none) followed by the document.
     pub fn finish_session_message(mut self) -> Result<Vec<u8>, EncodeError> {
+        self.close_all()?;
+        let Output::Binary(b) = &mut self.out else {
+            return Err(EncodeError::InvalidState("a text writer has no session"));
+        };
+        let document = std::mem::take(&mut b.out);
+        let mut message = Vec::with_capacity(document.len() + 16);
+        match b.session() {
+            Some(s) => s.write_table(&mut message),
+            None => return Err(EncodeError::InvalidState("no session")),
+        }
+        message.extend_from_slice(&document);
+        Ok(message)
+    }
+
+    fn close_all(&mut self) -> Result<(), EncodeError> {
         while self.depth > 0 {
             self.end_element()?;
         }
         self.flush_base64();
-        let mut message = Vec::with_capacity(self.node.out.len() + 16);
-        match self.node.session() {
-            Some(s) => s.write_table(&mut message),
-            None => return Err(EncodeError::InvalidState("no session")),
-        }
-        message.extend_from_slice(&self.node.out);
-        Ok(message)
+        Ok(())
     }
 
     /// Ends the start tag if one is open: writes its namespace declarations.
     fn close_start_tag(&mut self) {
-        if !self.start_tag_open {
-            return;
-        }
-        self.start_tag_open = false;
-        let decls: Vec<(Cow<'a, str>, XmlString<'a>)> = self
-            .ns
-            .declared_at(self.depth)
-            .map(|(p, u)| (Cow::Owned(p.to_owned()), u))
-            .collect();
-        for (prefix, uri) in decls {
-            self.node.xmlns(&prefix, uri);
+        if self.start_tag_open {
+            self.start_tag_open = false;
+            self.declare_namespaces();
+            node(&mut self.out).end_start_tag(false);
         }
     }
 
-    fn attribute_value(&mut self, value: &Value<'_>) -> Result<(), EncodeError> {
-        match value {
-            Value::Bytes(b) => {
-                self.node.bytes_text(&[], b);
-                Ok(())
-            }
-            Value::Str(s) => {
-                self.node.text(s);
-                Ok(())
-            }
-            _ => self.write_value(value),
+    fn declare_namespaces(&mut self) {
+        let n = node(&mut self.out);
+        for from_end in (1..=self.ns.count_at(self.depth)).rev() {
+            let d = self.ns.declaration(from_end);
+            n.xmlns(d.prefix, d.uri);
         }
     }
+}
 
-    fn write_value(&mut self, value: &Value<'_>) -> Result<(), EncodeError> {
-        let n = &mut self.node;
-        match value {
-            Value::Str(s) => n.text(s),
-            Value::Utf16(u) => n.text(&u.chars().collect::<String>()),
-            Value::Dictionary(s) => n.dictionary_text(*s),
-            Value::Bool(b) => n.bool(*b),
-            Value::Int32(v) => n.int32(*v),
-            Value::Int64(v) => n.int64(*v),
-            Value::UInt64(v) => n.uint64(*v),
-            Value::Float(v) => n.float(*v),
-            Value::Double(v) => n.double(*v),
-            Value::Decimal(v) => n.decimal(*v),
-            Value::DateTime(v) => n.date_time(*v),
-            Value::TimeSpan(v) => n.time_span(*v),
-            Value::Guid(v) => n.guid(*v),
-            Value::UniqueId(v) => n.unique_id(*v),
-            Value::Bytes(b) => n.bytes_text(&[], b),
-            Value::QName(q) => {
-                if !q.prefix.is_ascii_lowercase() {
-                    return Err(EncodeError::InvalidName(
-                        "QName prefix must be a letter a-z",
-                    ));
-                }
-                n.qname(q.prefix, q.name)
+/// Writes a typed value through the encoding's node writer.
+fn write_value(n: &mut dyn Node, value: &Value<'_>) -> Result<(), EncodeError> {
+    match value {
+        Value::Str(s) => n.text(s),
+        Value::Utf16(u) => n.text(&u.chars().collect::<String>()),
+        Value::Dictionary(s) => n.dictionary_text(*s),
+        Value::Bool(b) => n.bool(*b),
+        Value::Int32(v) => n.int32(*v),
+        Value::Int64(v) => n.int64(*v),
+        Value::UInt64(v) => n.uint64(*v),
+        Value::Float(v) => n.float(*v),
+        Value::Double(v) => n.double(*v),
+        Value::Decimal(v) => n.decimal(*v),
+        Value::DateTime(v) => n.date_time(*v),
+        Value::TimeSpan(v) => n.time_span(*v),
+        Value::Guid(v) => n.guid(*v),
+        Value::UniqueId(v) => n.unique_id(*v),
+        Value::Bytes(b) => n.bytes_text(&[], b),
+        Value::QName(q) => {
+            if !q.prefix.is_ascii_lowercase() {
+                return Err(EncodeError::InvalidName(
+                    "QName prefix must be a letter a-z",
+                ));
             }
-            Value::List(items) => {
-                n.node(r::START_LIST_TEXT);
-                for item in items {
-                    match item {
-                        Value::List(_) => return Err(EncodeError::InvalidState("nested list")),
-                        Value::Bytes(b) => self.node.bytes_text(&[], b),
-                        Value::Str(s) => self.node.text(s),
-                        _ => self.write_value(item)?,
-                    }
-                }
-                self.node.node(r::END_LIST_TEXT);
-            }
+            n.qname(q.prefix, q.name)
         }
-        Ok(())
+        Value::List(items) => {
+            n.start_list();
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    n.list_separator();
+                }
+                match item {
+                    Value::List(_) => return Err(EncodeError::InvalidState("nested list")),
+                    _ => write_value(n, item)?,
+                }
+            }
+            n.end_list();
+        }
     }
+    Ok(())
 }

@@ -1,23 +1,35 @@
 //! Namespace scopes of the writer, following .NET's `XmlBaseWriter.NamespaceManager`: which
 //! declarations an element needs, which prefix an attribute gets, and in what order the
-//! declarations are written.
+//! declarations are written. Prefixes and namespaces are copied into an arena that grows and
+//! shrinks with the scopes, so callers' strings need not outlive the call.
 
-use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::error::EncodeError;
 use crate::reader::{XMLNS_NAMESPACE, XML_NAMESPACE};
 use crate::record;
-use crate::string::XmlString;
+use crate::string::{StringSource, XmlString};
 
-struct Entry<'a> {
-    prefix: Cow<'a, str>,
-    uri: XmlString<'a>,
+#[derive(Clone)]
+struct Entry {
+    prefix: Range<usize>,
+    uri: Range<usize>,
+    /// Identity of the namespace string (inline, static key, dynamic): it decides whether the
+    /// declaration is written with a dictionary key and how .NET's by-reference lookup goes.
+    source: StringSource,
     /// Element depth that declared it (0 for the initial empty binding).
     depth: usize,
 }
 
-pub(crate) struct Namespaces<'a> {
-    entries: Vec<Entry<'a>>,
+/// A declared namespace, borrowed from the manager.
+pub(crate) struct Declaration<'n> {
+    pub(crate) prefix: &'n str,
+    pub(crate) uri: XmlString<'n>,
+}
+
+pub(crate) struct Namespaces {
+    arena: String,
+    entries: Vec<Entry>,
     /// The entry the last prefix lookup found (.NET's `_lastNameSpace` cache).
     last: Option<usize>,
     /// Counter for `d{depth}p{n}` prefixes of the current element.
@@ -26,16 +38,18 @@ pub(crate) struct Namespaces<'a> {
 
 /// .NET compares namespace strings by reference before comparing by value. Dictionary strings
 /// with the same text stand for the same .NET object; inline strings never do.
-fn same_object(a: XmlString<'_>, b: XmlString<'_>) -> bool {
-    a.is_dictionary() && b.is_dictionary() && a.as_str() == b.as_str()
+fn same_object(a: StringSource, b: XmlString<'_>) -> bool {
+    a != StringSource::Inline && b.is_dictionary()
 }
 
-impl<'a> Namespaces<'a> {
+impl Namespaces {
     pub(crate) fn new() -> Self {
         Self {
+            arena: String::new(),
             entries: vec![Entry {
-                prefix: Cow::Borrowed(""),
-                uri: XmlString::inline(""),
+                prefix: 0..0,
+                uri: 0..0,
+                source: StringSource::Inline,
                 depth: 0,
             }],
             last: None,
@@ -43,9 +57,27 @@ impl<'a> Namespaces<'a> {
         }
     }
 
+    fn prefix_of(&self, e: &Entry) -> &str {
+        &self.arena[e.prefix.clone()]
+    }
+
+    fn uri_of(&self, e: &Entry) -> &str {
+        &self.arena[e.uri.clone()]
+    }
+
+    /// The prefix of entry `i`.
+    pub(crate) fn prefix(&self, i: usize) -> &str {
+        self.prefix_of(&self.entries[i])
+    }
+
     pub(crate) fn lookup_namespace(&self, prefix: &str) -> Option<&str> {
-        if let Some(e) = self.entries.iter().rev().find(|e| e.prefix == prefix) {
-            return Some(e.uri.as_str());
+        if let Some(e) = self
+            .entries
+            .iter()
+            .rev()
+            .find(|e| self.prefix_of(e) == prefix)
+        {
+            return Some(self.uri_of(e));
         }
         match prefix {
             "xml" => Some(XML_NAMESPACE),
@@ -54,53 +86,61 @@ impl<'a> Namespaces<'a> {
         }
     }
 
-    /// The prefix bound to `uri` that .NET's `LookupPrefix` (or, with `attribute`,
-    /// `LookupAttributePrefix`, which skips the empty prefix) would return.
+    /// The prefix .NET's `LookupPrefix` (or, with `attribute`, `LookupAttributePrefix`, which
+    /// skips the empty prefix) returns for `uri`: `Ok(Some(entry))`, `Err(fixed prefix)` for
+    /// `xml`/`xmlns`/the empty namespace, `Ok(None)` when there is none.
     pub(crate) fn lookup_prefix(
         &mut self,
-        uri: XmlString<'a>,
+        uri: XmlString<'_>,
         attribute: bool,
-    ) -> Option<Cow<'a, str>> {
-        let usable = |e: &Entry<'_>| !(attribute && e.prefix.is_empty());
-        if let Some(e) = self.last.map(|i| &self.entries[i]) {
-            if e.uri == uri && usable(e) {
-                return Some(e.prefix.clone());
+    ) -> Result<Option<usize>, &'static str> {
+        let usable = |e: &Entry| !(attribute && e.prefix.is_empty());
+        if let Some(i) = self.last {
+            let e = &self.entries[i];
+            if self.uri_of(e) == uri.as_str() && usable(e) {
+                return Ok(Some(i));
             }
         }
-        let in_scope = |entries: &[Entry<'_>], i: usize| {
-            entries[i + 1..]
+        let in_scope = |ns: &Self, i: usize| {
+            let p = ns.prefix_of(&ns.entries[i]);
+            ns.entries[i + 1..]
                 .iter()
-                .all(|later| later.prefix != entries[i].prefix)
+                .all(|later| ns.prefix_of(later) != p)
         };
-        let by_object = (0..self.entries.len()).rev().find(|&i| {
-            same_object(self.entries[i].uri, uri)
-                && usable(&self.entries[i])
-                && in_scope(&self.entries, i)
-        });
-        let found = by_object.or_else(|| {
-            (0..self.entries.len()).rev().find(|&i| {
-                self.entries[i].uri == uri && usable(&self.entries[i]) && in_scope(&self.entries, i)
-            })
-        });
+        let matches = |ns: &Self, i: usize, by_object: bool| {
+            let e = &ns.entries[i];
+            ns.uri_of(e) == uri.as_str()
+                && (!by_object || same_object(e.source, uri))
+                && usable(e)
+                && in_scope(ns, i)
+        };
+        let found = (0..self.entries.len())
+            .rev()
+            .find(|&i| matches(self, i, true))
+            .or_else(|| {
+                (0..self.entries.len())
+                    .rev()
+                    .find(|&i| matches(self, i, false))
+            });
         if let Some(i) = found {
             self.last = Some(i);
-            return Some(self.entries[i].prefix.clone());
+            return Ok(Some(i));
         }
         match uri.as_str() {
-            "" if attribute => Some(Cow::Borrowed("")),
-            XML_NAMESPACE if !attribute => Some(Cow::Borrowed("xml")),
-            XMLNS_NAMESPACE if !attribute => Some(Cow::Borrowed("xmlns")),
-            _ => None,
+            "" if attribute => Err(""),
+            XML_NAMESPACE if !attribute => Err("xml"),
+            XMLNS_NAMESPACE if !attribute => Err("xmlns"),
+            _ => Ok(None),
         }
     }
 
     pub(crate) fn add_if_not_declared(
         &mut self,
-        prefix: Cow<'a, str>,
-        uri: XmlString<'a>,
+        prefix: &str,
+        uri: XmlString<'_>,
         depth: usize,
     ) -> Result<(), EncodeError> {
-        if self.lookup_namespace(&prefix) == Some(uri.as_str()) {
+        if self.lookup_namespace(prefix) == Some(uri.as_str()) {
             return Ok(());
         }
         self.add(prefix, uri, depth)
@@ -108,12 +148,12 @@ impl<'a> Namespaces<'a> {
 
     pub(crate) fn add(
         &mut self,
-        prefix: Cow<'a, str>,
-        uri: XmlString<'a>,
+        prefix: &str,
+        uri: XmlString<'_>,
         depth: usize,
     ) -> Result<(), EncodeError> {
         if prefix.len() >= 3 && prefix[..3].eq_ignore_ascii_case("xml") {
-            return match (&*prefix, uri.as_str()) {
+            return match (prefix, uri.as_str()) {
                 ("xml", XML_NAMESPACE) | ("xmlns", XMLNS_NAMESPACE) => Ok(()),
                 _ => Err(EncodeError::InvalidName(
                     "prefixes starting with 'xml' are reserved",
@@ -130,14 +170,9 @@ impl<'a> Namespaces<'a> {
                 "a prefix cannot be bound to the empty namespace",
             ));
         }
-        if let Some(e) = self
-            .entries
-            .iter()
-            .rev()
-            .take_while(|e| e.depth == depth)
-            .find(|e| e.prefix == prefix)
-        {
-            return if e.uri == uri {
+        let same_element = self.entries.iter().rev().take_while(|e| e.depth == depth);
+        if let Some(e) = same_element.clone().find(|e| self.prefix_of(e) == prefix) {
+            return if self.uri_of(e) == uri.as_str() {
                 Ok(())
             } else {
                 Err(EncodeError::InvalidName(
@@ -145,32 +180,42 @@ impl<'a> Namespaces<'a> {
                 ))
             };
         }
-        self.entries.push(Entry { prefix, uri, depth });
+        let start = self.arena.len();
+        self.arena.push_str(prefix);
+        let mid = self.arena.len();
+        self.arena.push_str(uri.as_str());
+        self.entries.push(Entry {
+            prefix: start..mid,
+            uri: mid..self.arena.len(),
+            source: uri.source(),
+            depth,
+        });
         self.last = None;
         Ok(())
     }
 
     /// Binds a new prefix to `uri`: the first of `a`…`z` unused in scope, else `d{depth}p{n}`.
+    /// Returns the new entry.
     pub(crate) fn generate_prefix(
         &mut self,
-        uri: XmlString<'a>,
+        uri: XmlString<'_>,
         depth: usize,
-    ) -> Result<Cow<'a, str>, EncodeError> {
+    ) -> Result<usize, EncodeError> {
         let letter = (0..26u8)
             .map(record::letter)
-            .find(|p| self.entries.iter().all(|e| e.prefix != *p));
-        let prefix = match letter {
-            Some(p) => Cow::Borrowed(p),
+            .find(|p| self.entries.iter().all(|e| self.prefix_of(e) != *p));
+        match letter {
+            Some(p) => self.add(p, uri, depth)?,
             None => loop {
                 let p = format!("d{depth}p{}", self.generated);
                 self.generated += 1;
                 if self.lookup_namespace(&p).is_none() {
-                    break Cow::Owned(p);
+                    self.add(&p, uri, depth)?;
+                    break;
                 }
             },
-        };
-        self.add(prefix.clone(), uri, depth)?;
-        Ok(prefix)
+        }
+        Ok(self.entries.len() - 1)
     }
 
     /// Starts a new element's scope.
@@ -178,20 +223,35 @@ impl<'a> Namespaces<'a> {
         self.generated = 0;
     }
 
-    /// Declarations made at `depth`, in the order they were made.
-    pub(crate) fn declared_at(&self, depth: usize) -> impl Iterator<Item = (&str, XmlString<'a>)> {
-        let start = self
-            .entries
+    /// Number of declarations made at `depth` (the last ones).
+    pub(crate) fn count_at(&self, depth: usize) -> usize {
+        self.entries
             .iter()
-            .rposition(|e| e.depth < depth)
-            .map_or(0, |i| i + 1);
-        self.entries[start..].iter().map(|e| (&*e.prefix, e.uri))
+            .rev()
+            .take_while(|e| e.depth == depth && depth > 0)
+            .count()
+    }
+
+    /// The `n`-th last declaration.
+    pub(crate) fn declaration(&self, from_end: usize) -> Declaration<'_> {
+        let e = &self.entries[self.entries.len() - from_end];
+        let text = self.uri_of(e);
+        let uri = match e.source {
+            StringSource::Inline => XmlString::inline(text),
+            StringSource::Static(k) => XmlString::from_static(text, k),
+            StringSource::Dynamic | StringSource::Session(_) => XmlString::dynamic(text),
+        };
+        Declaration {
+            prefix: self.prefix_of(e),
+            uri,
+        }
     }
 
     /// Leaves the element at `depth`.
     pub(crate) fn exit(&mut self, depth: usize) {
         while self.entries.len() > 1 && self.entries.last().is_some_and(|e| e.depth >= depth) {
-            self.entries.pop();
+            let e = self.entries.pop().expect("checked above");
+            self.arena.truncate(e.prefix.start);
             if self.last == Some(self.entries.len()) {
                 self.last = None;
             }

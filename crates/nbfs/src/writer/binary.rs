@@ -1,4 +1,4 @@
-//! Record-level writing with an emulation of .NET's 512-byte output buffer.
+//! Binary XML records, with an emulation of .NET's 512-byte output buffer.
 //!
 //! The .NET `XmlBinaryNodeWriter` folds an EndElement into the preceding text record
 //! (`…WithEndElement`) only while that record's type byte is still in its 512-byte buffer; any
@@ -6,6 +6,7 @@
 //! sequence of buffer requests (.NET Framework's `XmlStreamNodeWriter`, also shipped by Mono) and
 //! tracks the simulated buffer fill, without actually buffering anything.
 
+use super::Node;
 use crate::cursor::{mb31_len, write_mb31};
 use crate::dictionary::Dictionary;
 use crate::record as r;
@@ -19,7 +20,7 @@ const BUFFER_SIZE: usize = 512;
 const UTF8_CHUNK: usize = 170;
 const UTF16_CHUNK: usize = 256;
 
-pub(crate) struct NodeWriter<'a> {
+pub(crate) struct BinaryNode<'a> {
     pub(crate) out: Vec<u8>,
     /// Bytes in .NET's (simulated) buffer.
     buffered: usize,
@@ -38,7 +39,7 @@ fn utf16_len(s: &str) -> usize {
     }
 }
 
-impl<'a> NodeWriter<'a> {
+impl<'a> BinaryNode<'a> {
     pub(crate) fn new(
         out: Vec<u8>,
         dictionary: Option<&'a dyn Dictionary>,
@@ -220,10 +221,35 @@ impl<'a> NodeWriter<'a> {
         }
     }
 
-    // --- records -------------------------------------------------------------------------------
+    /// An Array record's type byte, count and items (.NET Framework's `WriteArray` buffer use).
+    pub(crate) fn array_items(
+        &mut self,
+        item_record: u8,
+        count: usize,
+        data: &[u8],
+        per_item: Option<usize>,
+    ) {
+        self.node(item_record);
+        self.mb31(count as u32);
+        match per_item {
+            Some(size) => {
+                for item in data.chunks_exact(size) {
+                    self.request(size);
+                    self.out.extend_from_slice(item);
+                    self.buffered += size;
+                }
+            }
+            None => {
+                self.flush_buffer();
+                self.out.extend_from_slice(data);
+            }
+        }
+    }
+}
 
+impl Node for BinaryNode<'_> {
     /// An element record; `prefix` is already resolved.
-    pub(crate) fn start_element(&mut self, prefix: &str, local: XmlString<'_>) {
+    fn start_element(&mut self, prefix: &str, local: XmlString<'_>) {
         let key = self.key(local);
         let letter = r::letter_index(prefix);
         match (key, prefix.is_empty(), letter) {
@@ -257,7 +283,7 @@ impl<'a> NodeWriter<'a> {
     }
 
     /// An attribute record (its value follows); `prefix` is already resolved.
-    pub(crate) fn start_attribute(&mut self, prefix: &str, local: XmlString<'_>) {
+    fn start_attribute(&mut self, prefix: &str, local: XmlString<'_>) {
         let key = self.key(local);
         let letter = r::letter_index(prefix);
         match (key, prefix.is_empty(), letter) {
@@ -291,12 +317,36 @@ impl<'a> NodeWriter<'a> {
     }
 
     /// After an attribute's value: attribute values are never folded.
-    pub(crate) fn end_attribute(&mut self) {
+    fn end_attribute(&mut self) {
         self.text_node = None;
     }
 
+    fn end_start_tag(&mut self, empty: bool) {
+        if empty {
+            self.end_element();
+        }
+    }
+
+    fn start_list(&mut self) {
+        self.node(r::START_LIST_TEXT);
+    }
+
+    fn list_separator(&mut self) {}
+
+    fn end_list(&mut self) {
+        self.node(r::END_LIST_TEXT);
+    }
+
+    fn flush(&mut self) {
+        self.flush_buffer();
+    }
+
+    fn output(&mut self) -> &mut Vec<u8> {
+        &mut self.out
+    }
+
     /// A namespace declaration record.
-    pub(crate) fn xmlns(&mut self, prefix: &str, ns: XmlString<'_>) {
+    fn xmlns(&mut self, prefix: &str, ns: XmlString<'_>) {
         match (self.key(ns), prefix.is_empty()) {
             (Some(k), true) => {
                 self.node(r::SHORT_DICTIONARY_XMLNS_ATTRIBUTE);
@@ -320,20 +370,20 @@ impl<'a> NodeWriter<'a> {
     }
 
     /// EndElement, folded into the last text record when .NET would fold it.
-    pub(crate) fn end_element(&mut self) {
+    fn end_element(&mut self) {
         match self.text_node.take() {
             Some(i) => self.out[i] += 1,
             None => self.node(r::END_ELEMENT),
         }
     }
 
-    pub(crate) fn comment(&mut self, text: &str) {
+    fn comment(&mut self, text: &str) {
         self.node(r::COMMENT);
         self.name(text);
     }
 
     /// Character text, with .NET's choice of record (`0`/`1`, Chars or UnicodeChars, width).
-    pub(crate) fn text(&mut self, s: &str) {
+    fn text(&mut self, s: &str) {
         match s {
             "" => return self.text_node_byte(r::EMPTY_TEXT),
             "0" => return self.text_node_byte(r::ZERO_TEXT),
@@ -367,7 +417,7 @@ impl<'a> NodeWriter<'a> {
     }
 
     /// DictionaryText when the string has a key, else character text.
-    pub(crate) fn dictionary_text(&mut self, s: XmlString<'_>) {
+    fn dictionary_text(&mut self, s: XmlString<'_>) {
         match self.key(s) {
             Some(k) => {
                 self.text_node_byte(r::DICTIONARY_TEXT);
@@ -378,7 +428,7 @@ impl<'a> NodeWriter<'a> {
     }
 
     /// QNameDictionaryText, or three text records when the name has no key.
-    pub(crate) fn qname(&mut self, prefix: u8, name: XmlString<'_>) {
+    fn qname(&mut self, prefix: u8, name: XmlString<'_>) {
         match self.key(name) {
             Some(k) => {
                 self.text_node_byte(r::QNAME_DICTIONARY_TEXT);
@@ -394,11 +444,11 @@ impl<'a> NodeWriter<'a> {
         }
     }
 
-    pub(crate) fn bool(&mut self, v: bool) {
+    fn bool(&mut self, v: bool) {
         self.text_node_byte(if v { r::TRUE_TEXT } else { r::FALSE_TEXT });
     }
 
-    pub(crate) fn int32(&mut self, v: i32) {
+    fn int32(&mut self, v: i32) {
         match v {
             0 => self.text_node_byte(r::ZERO_TEXT),
             1 => self.text_node_byte(r::ONE_TEXT),
@@ -408,14 +458,14 @@ impl<'a> NodeWriter<'a> {
         }
     }
 
-    pub(crate) fn int64(&mut self, v: i64) {
+    fn int64(&mut self, v: i64) {
         match i32::try_from(v) {
             Ok(v) => self.int32(v),
             Err(_) => self.text_node_fixed(r::INT64_TEXT, &v.to_le_bytes()),
         }
     }
 
-    pub(crate) fn uint64(&mut self, v: u64) {
+    fn uint64(&mut self, v: u64) {
         match i64::try_from(v) {
             Ok(v) => self.int64(v),
             Err(_) => self.text_node_fixed(r::UINT64_TEXT, &v.to_le_bytes()),
@@ -423,7 +473,7 @@ impl<'a> NodeWriter<'a> {
     }
 
     /// .NET Framework: an integral float within the long range is written as an integer.
-    pub(crate) fn float(&mut self, v: f32) {
+    fn float(&mut self, v: f32) {
         const TWO_POW_63: f32 = 9_223_372_036_854_775_808.0;
         if (-TWO_POW_63..TWO_POW_63).contains(&v) && (v as i64) as f32 == v {
             self.int64(v as i64);
@@ -433,7 +483,7 @@ impl<'a> NodeWriter<'a> {
     }
 
     /// .NET Framework: a double exactly representable as a finite float follows the float rules.
-    pub(crate) fn double(&mut self, v: f64) {
+    fn double(&mut self, v: f64) {
         let f = v as f32;
         if (f64::from(f32::MIN)..=f64::from(f32::MAX)).contains(&v) && f64::from(f) == v {
             self.float(f);
@@ -442,28 +492,28 @@ impl<'a> NodeWriter<'a> {
         }
     }
 
-    pub(crate) fn decimal(&mut self, v: Decimal) {
+    fn decimal(&mut self, v: Decimal) {
         self.text_node_fixed(r::DECIMAL_TEXT, &v.to_bytes());
     }
 
-    pub(crate) fn date_time(&mut self, v: DateTime) {
+    fn date_time(&mut self, v: DateTime) {
         self.text_node_fixed(r::DATE_TIME_TEXT, &v.to_wire().to_le_bytes());
     }
 
-    pub(crate) fn time_span(&mut self, v: TimeSpan) {
+    fn time_span(&mut self, v: TimeSpan) {
         self.text_node_fixed(r::TIME_SPAN_TEXT, &v.0.to_le_bytes());
     }
 
-    pub(crate) fn guid(&mut self, v: Guid) {
+    fn guid(&mut self, v: Guid) {
         self.text_node_fixed(r::UUID_TEXT, &v.0);
     }
 
-    pub(crate) fn unique_id(&mut self, v: Guid) {
+    fn unique_id(&mut self, v: Guid) {
         self.text_node_fixed(r::UNIQUE_ID_TEXT, &v.0);
     }
 
     /// One Bytes record holding `trail` then `data` (.NET `WriteBase64Text`).
-    pub(crate) fn bytes_text(&mut self, trail: &[u8], data: &[u8]) {
+    fn bytes_text(&mut self, trail: &[u8], data: &[u8]) {
         let total = trail.len() + data.len();
         if total == 0 {
             return self.text_node_byte(r::EMPTY_TEXT);
@@ -475,30 +525,5 @@ impl<'a> NodeWriter<'a> {
             self.buffered += trail.len();
         }
         self.bytes(data);
-    }
-
-    /// An Array record's type byte, count and items (.NET Framework's `WriteArray` buffer use).
-    pub(crate) fn array_items(
-        &mut self,
-        item_record: u8,
-        count: usize,
-        data: &[u8],
-        per_item: Option<usize>,
-    ) {
-        self.node(item_record);
-        self.mb31(count as u32);
-        match per_item {
-            Some(size) => {
-                for item in data.chunks_exact(size) {
-                    self.request(size);
-                    self.out.extend_from_slice(item);
-                    self.buffered += size;
-                }
-            }
-            None => {
-                self.flush_buffer();
-                self.out.extend_from_slice(data);
-            }
-        }
     }
 }

@@ -1,0 +1,250 @@
+//! XML text output (UTF-8, no declaration), written the way .NET's `XmlUTF8TextWriter` writes it.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use super::Node;
+use crate::format;
+use crate::string::XmlString;
+use crate::value::{DateTime, Decimal, Guid, TimeSpan};
+
+pub(crate) struct TextNode {
+    pub(crate) out: Vec<u8>,
+    /// Qualified names of the open elements, in `names`.
+    open: Vec<Range<usize>>,
+    names: String,
+    in_attribute: bool,
+    scratch: String,
+}
+
+impl TextNode {
+    pub(crate) fn new(out: Vec<u8>) -> Self {
+        Self {
+            out,
+            open: Vec::new(),
+            names: String::new(),
+            in_attribute: false,
+            scratch: String::new(),
+        }
+    }
+
+    fn push_qname(&mut self, prefix: &str, local: &str) {
+        let start = self.names.len();
+        if !prefix.is_empty() {
+            self.names.push_str(prefix);
+            self.names.push(':');
+        }
+        self.names.push_str(local);
+        self.out.extend_from_slice(&self.names.as_bytes()[start..]);
+    }
+
+    /// Writes `text` escaped for content or for an attribute value.
+    fn escaped(&mut self, text: &str) {
+        let attribute = self.in_attribute;
+        let bytes = text.as_bytes();
+        let mut run = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let escape: Option<&[u8]> = match b {
+                b'&' => Some(b"&amp;"),
+                b'<' => Some(b"&lt;"),
+                b'>' => Some(b"&gt;"),
+                b'"' if attribute => Some(b"&quot;"),
+                b'\t' if attribute => Some(b"&#x9;"),
+                b'\n' if attribute => Some(b"&#xA;"),
+                b'\r' => Some(b"&#xD;"),
+                b'\t' | b'\n' => None,
+                0..=0x1F => {
+                    self.out.extend_from_slice(&bytes[run..i]);
+                    let _ = write!(self.scratch_clear(), "&#x{b:X};");
+                    let s = std::mem::take(&mut self.scratch);
+                    self.out.extend_from_slice(s.as_bytes());
+                    self.scratch = s;
+                    run = i + 1;
+                    continue;
+                }
+                _ => None,
+            };
+            if let Some(e) = escape {
+                self.out.extend_from_slice(&bytes[run..i]);
+                self.out.extend_from_slice(e);
+                run = i + 1;
+            }
+        }
+        self.out.extend_from_slice(&bytes[run..]);
+    }
+
+    fn scratch_clear(&mut self) -> &mut String {
+        self.scratch.clear();
+        &mut self.scratch
+    }
+
+    fn formatted(&mut self, f: impl FnOnce(&mut String)) {
+        let mut s = std::mem::take(&mut self.scratch);
+        s.clear();
+        f(&mut s);
+        self.escaped(&s);
+        self.scratch = s;
+    }
+}
+
+impl Node for TextNode {
+    fn start_element(&mut self, prefix: &str, local: XmlString<'_>) {
+        self.out.push(b'<');
+        let start = self.names.len();
+        self.push_qname(prefix, local.as_str());
+        self.open.push(start..self.names.len());
+    }
+
+    fn start_attribute(&mut self, prefix: &str, local: XmlString<'_>) {
+        self.out.push(b' ');
+        if !prefix.is_empty() {
+            self.out.extend_from_slice(prefix.as_bytes());
+            self.out.push(b':');
+        }
+        self.out.extend_from_slice(local.as_str().as_bytes());
+        self.out.extend_from_slice(b"=\"");
+        self.in_attribute = true;
+    }
+
+    fn end_attribute(&mut self) {
+        self.out.push(b'"');
+        self.in_attribute = false;
+    }
+
+    fn xmlns(&mut self, prefix: &str, ns: XmlString<'_>) {
+        self.out.extend_from_slice(b" xmlns");
+        if !prefix.is_empty() {
+            self.out.push(b':');
+            self.out.extend_from_slice(prefix.as_bytes());
+        }
+        self.out.extend_from_slice(b"=\"");
+        self.in_attribute = true;
+        self.escaped(ns.as_str());
+        self.in_attribute = false;
+        self.out.push(b'"');
+    }
+
+    fn end_start_tag(&mut self, empty: bool) {
+        if empty {
+            self.out.extend_from_slice(b"/>");
+            if let Some(r) = self.open.pop() {
+                self.names.truncate(r.start);
+            }
+        } else {
+            self.out.push(b'>');
+        }
+    }
+
+    fn end_element(&mut self) {
+        if let Some(r) = self.open.pop() {
+            self.out.extend_from_slice(b"</");
+            self.out
+                .extend_from_slice(&self.names.as_bytes()[r.clone()]);
+            self.out.push(b'>');
+            self.names.truncate(r.start);
+        }
+    }
+
+    fn comment(&mut self, text: &str) {
+        self.out.extend_from_slice(b"<!--");
+        self.out.extend_from_slice(text.as_bytes());
+        self.out.extend_from_slice(b"-->");
+    }
+
+    fn text(&mut self, s: &str) {
+        self.escaped(s);
+    }
+
+    fn dictionary_text(&mut self, s: XmlString<'_>) {
+        self.escaped(s.as_str());
+    }
+
+    fn qname(&mut self, prefix: u8, name: XmlString<'_>) {
+        self.out.push(prefix);
+        self.out.push(b':');
+        self.escaped(name.as_str());
+    }
+
+    fn bool(&mut self, v: bool) {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+    }
+
+    fn int32(&mut self, v: i32) {
+        let _ = write!(self.scratch_clear(), "{v}");
+        self.out.extend_from_slice(self.scratch.as_bytes());
+    }
+
+    fn int64(&mut self, v: i64) {
+        let _ = write!(self.scratch_clear(), "{v}");
+        self.out.extend_from_slice(self.scratch.as_bytes());
+    }
+
+    fn uint64(&mut self, v: u64) {
+        let _ = write!(self.scratch_clear(), "{v}");
+        self.out.extend_from_slice(self.scratch.as_bytes());
+    }
+
+    fn float(&mut self, v: f32) {
+        self.formatted(|s| format::float(v, s));
+    }
+
+    fn double(&mut self, v: f64) {
+        self.formatted(|s| format::double(v, s));
+    }
+
+    fn decimal(&mut self, v: Decimal) {
+        self.formatted(|s| {
+            let _ = write!(s, "{v}");
+        });
+    }
+
+    fn date_time(&mut self, v: DateTime) {
+        self.formatted(|s| {
+            let _ = write!(s, "{v}");
+        });
+    }
+
+    fn time_span(&mut self, v: TimeSpan) {
+        self.formatted(|s| {
+            let _ = write!(s, "{v}");
+        });
+    }
+
+    fn guid(&mut self, v: Guid) {
+        self.formatted(|s| {
+            let _ = write!(s, "{v}");
+        });
+    }
+
+    fn unique_id(&mut self, v: Guid) {
+        self.formatted(|s| {
+            let _ = write!(s, "urn:uuid:{v}");
+        });
+    }
+
+    fn bytes_text(&mut self, trail: &[u8], data: &[u8]) {
+        let joined;
+        let bytes = if trail.is_empty() {
+            data
+        } else {
+            joined = [trail, data].concat();
+            &joined
+        };
+        self.formatted(|s| format::base64(bytes, s));
+    }
+
+    fn start_list(&mut self) {}
+
+    fn list_separator(&mut self) {
+        self.out.push(b' ');
+    }
+
+    fn end_list(&mut self) {}
+
+    fn flush(&mut self) {}
+
+    fn output(&mut self) -> &mut Vec<u8> {
+        &mut self.out
+    }
+}

@@ -16,6 +16,7 @@ mod cursor;
 mod dictionary;
 mod error;
 pub mod format;
+pub mod parse;
 mod reader;
 mod record;
 mod session;

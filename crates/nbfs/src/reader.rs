@@ -173,6 +173,11 @@ pub struct Reader<'a> {
     pending_end: bool,
     /// An Array's declarations must be dropped at the next call.
     array_scope: Option<usize>,
+    /// Reading the content of an element opened before the input starts: an EndElement at
+    /// depth 0 ends the input.
+    fragment: bool,
+    /// The fragment's closing EndElement was read.
+    fragment_done: bool,
     /// Length of `namespaces` before the element being read declared anything.
     scope_start: usize,
 }
@@ -190,6 +195,8 @@ impl<'a> Reader<'a> {
             attributes: Vec::new(),
             pending_end: false,
             array_scope: None,
+            fragment: false,
+            fragment_done: false,
             scope_start: 0,
         }
     }
@@ -209,6 +216,18 @@ impl<'a> Reader<'a> {
     /// Replaces the quotas.
     pub fn with_quotas(mut self, quotas: Quotas) -> Self {
         self.quotas = quotas;
+        self
+    }
+
+    /// Reads the content of an element whose start tag came before `input`: `namespaces` are the
+    /// bindings in scope there, and the EndElement that closes it ends the input (the reader
+    /// then returns `Ok(None)` and [`Reader::offset`] is just past it).
+    pub fn fragment(
+        mut self,
+        namespaces: impl IntoIterator<Item = (&'a str, XmlString<'a>)>,
+    ) -> Self {
+        self.namespaces.extend(namespaces);
+        self.fragment = true;
         self
     }
 
@@ -263,12 +282,21 @@ impl<'a> Reader<'a> {
         }
         if self.pending_end {
             self.pending_end = false;
+            if self.fragment && self.open.is_empty() {
+                self.fragment_done = true;
+                return Ok(None);
+            }
             return Ok(Some(self.end_element()));
         }
+        if self.fragment_done {
+            return Ok(None);
+        }
         let Some(t) = self.cur.peek() else {
-            return match self.open.len() {
-                0 => Ok(None),
-                n => Err(self.cur.error(K::UnclosedElements(n))),
+            return match (self.open.len(), self.fragment) {
+                (0, false) => Ok(None),
+                (n, _) => Err(self
+                    .cur
+                    .error(K::UnclosedElements(n + usize::from(self.fragment)))),
             };
         };
         let at = self.cur.position();
@@ -276,6 +304,10 @@ impl<'a> Reader<'a> {
         match t {
             r::END_ELEMENT => {
                 if self.open.is_empty() {
+                    if self.fragment {
+                        self.fragment_done = true;
+                        return Ok(None);
+                    }
                     return Err(self.cur.error_at(at, K::UnbalancedEndElement));
                 }
                 Ok(Some(self.end_element()))
@@ -289,7 +321,7 @@ impl<'a> Reader<'a> {
             }
             _ if r::is_text(t) => {
                 let value = self.text(t, at)?;
-                if self.open.is_empty() {
+                if self.open.is_empty() && !self.fragment {
                     if t % 2 == 1 {
                         return Err(self.cur.error_at(at, K::UnbalancedEndElement));
                     }

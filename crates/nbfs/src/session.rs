@@ -2,6 +2,7 @@
 //! and the table that prefixes every `application/soap+msbinsession1` message.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::cursor::{mb31_len, write_mb31, Cursor};
 use crate::error::{DecodeError, DecodeErrorKind as K};
@@ -10,9 +11,12 @@ use crate::error::{DecodeError, DecodeErrorKind as K};
 pub const DEFAULT_SESSION_QUOTA: usize = 2048;
 
 /// The strings a peer has sent us, in arrival order (wire key `2n + 1` for the n-th).
+///
+/// Cloning is cheap (the strings are shared): a clone is a snapshot that later tables do not
+/// change, so a message can keep the session state its body needs while the connection reads on.
 #[derive(Debug, Clone)]
 pub struct ReaderSession {
-    strings: Vec<String>,
+    strings: Arc<Vec<Box<str>>>,
     /// Bytes of string-table content received so far.
     size: usize,
     quota: usize,
@@ -34,7 +38,7 @@ impl ReaderSession {
     /// A session that fails once the tables received total more than `quota` bytes.
     pub fn with_quota(quota: usize) -> Self {
         Self {
-            strings: Vec::new(),
+            strings: Arc::new(Vec::new()),
             size: 0,
             quota,
             failed: false,
@@ -46,7 +50,7 @@ impl ReaderSession {
         if key % 2 == 0 {
             return None;
         }
-        self.strings.get((key / 2) as usize).map(String::as_str)
+        self.strings.get((key / 2) as usize).map(|s| &**s)
     }
 
     /// Number of strings received.
@@ -64,7 +68,7 @@ impl ReaderSession {
         self.strings
             .iter()
             .enumerate()
-            .map(|(i, s)| (2 * i as u32 + 1, s.as_str()))
+            .map(|(i, s)| (2 * i as u32 + 1, &**s))
     }
 
     /// Reads the string table at the start of `message`, adds its strings, and returns the
@@ -98,7 +102,9 @@ impl ReaderSession {
         }
         let start = cur.position();
         let table = cur.take(size)?;
+        // Check the whole table before adding anything.
         let mut t = Cursor::new(table, start);
+        let mut added = Vec::new();
         while !t.is_empty() {
             let len_at = t.offset();
             let len = t.mb31()? as usize;
@@ -108,7 +114,10 @@ impl ReaderSession {
                     K::MalformedStringTable("string runs past the end of the table"),
                 ));
             }
-            self.strings.push(t.utf8(len)?.to_owned());
+            added.push(Box::<str>::from(t.utf8(len)?));
+        }
+        if !added.is_empty() {
+            Arc::make_mut(&mut self.strings).extend(added);
         }
         self.size += size;
         Ok(cur.position())

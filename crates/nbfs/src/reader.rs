@@ -118,6 +118,14 @@ impl<'a> Array<'a> {
         self.data.is_empty()
     }
 
+    /// Item `i` as a value.
+    pub fn value(&self, i: usize) -> Option<Value<'static>> {
+        let size = self.item_type.item_size();
+        self.data
+            .get(i * size..(i + 1) * size)
+            .map(|c| array_item(self.item_type, c))
+    }
+
     /// The items as values. DateTime items beyond year 9999 were rejected when read.
     pub fn values(&self) -> impl ExactSizeIterator<Item = Value<'static>> + '_ {
         let size = self.item_type.item_size();
@@ -171,8 +179,9 @@ pub struct Reader<'a> {
     attributes: Vec<Attribute<'a>>,
     /// A WithEndElement text record was returned; its EndElement comes next.
     pending_end: bool,
-    /// An Array's declarations must be dropped at the next call.
-    array_scope: Option<usize>,
+    /// Declarations to drop at the next call (those of an element just ended, or of an Array):
+    /// they stay in scope while the caller looks at the event.
+    ended_scope: Option<usize>,
     /// Reading the content of an element opened before the input starts: an EndElement at
     /// depth 0 ends the input.
     fragment: bool,
@@ -194,7 +203,7 @@ impl<'a> Reader<'a> {
             open: Vec::new(),
             attributes: Vec::new(),
             pending_end: false,
-            array_scope: None,
+            ended_scope: None,
             fragment: false,
             fragment_done: false,
             scope_start: 0,
@@ -261,6 +270,11 @@ impl<'a> Reader<'a> {
         &self.attributes
     }
 
+    /// The namespace declarations in scope, outermost first (later ones shadow earlier ones).
+    pub fn namespaces_in_scope(&self) -> impl Iterator<Item = (&'a str, XmlString<'a>)> + '_ {
+        self.namespaces.iter().copied()
+    }
+
     /// The namespace `prefix` is bound to at the current position.
     pub fn lookup_namespace(&self, prefix: &str) -> Option<XmlString<'a>> {
         if let Some((_, ns)) = self.namespaces.iter().rev().find(|(p, _)| *p == prefix) {
@@ -277,7 +291,7 @@ impl<'a> Reader<'a> {
     /// The next event; `Ok(None)` at the end of a well-formed document.
     #[allow(clippy::should_implement_trait)]
     pub fn next_event(&mut self) -> Result<Option<Event<'a>>, DecodeError> {
-        if let Some(len) = self.array_scope.take() {
+        if let Some(len) = self.ended_scope.take() {
             self.namespaces.truncate(len);
         }
         if self.pending_end {
@@ -344,9 +358,7 @@ impl<'a> Reader<'a> {
     }
 
     fn end_element(&mut self) -> Event<'a> {
-        if let Some(len) = self.open.pop() {
-            self.namespaces.truncate(len);
-        }
+        self.ended_scope = self.open.pop();
         Event::EndElement
     }
 
@@ -573,7 +585,7 @@ impl<'a> Reader<'a> {
             ));
         }
         let element = self.start_element(et, at)?;
-        self.array_scope = Some(self.scope_start);
+        self.ended_scope = Some(self.scope_start);
         let end_at = self.cur.position();
         let end = self.cur.u8()?;
         if end != r::END_ELEMENT {

@@ -1,0 +1,362 @@
+//! The message encoders WCF uses over WebSocket: each turns a [`Message`] into the bytes of one
+//! WebSocket message and back. One [`MessageEncoder`] per connection: the binary session
+//! encoder keeps the connection's reader and writer string tables.
+
+use bytes::Bytes;
+use soapws_nbfs::{
+    DecodeError, EncodeError, Nbfs, Quotas, Reader, ReaderSession, Writer, WriterSession,
+    DEFAULT_SESSION_QUOTA,
+};
+
+use crate::headers::Headers;
+use crate::message::{Body, BodyEncoding, Message, ReceivedBody};
+use crate::names;
+use crate::xml::{BinaryXmlReader, Node, TextXmlReader, XmlError, XmlRead, XmlReadExt};
+
+/// A message encoding, named by its content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// `application/soap+xml; charset=utf-8`: SOAP 1.2 XML text.
+    Text,
+    /// `application/soap+msbin1`: binary XML with the [MC-NBFS] dictionary (also what WCF's
+    /// binary encoder sends in streamed transfer mode).
+    Binary,
+    /// `application/soap+msbinsession1`: binary XML with a session string table per connection.
+    BinarySession,
+}
+
+impl Encoding {
+    /// The content type WCF announces for this encoding.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Text => "application/soap+xml; charset=utf-8",
+            Self::Binary => "application/soap+msbin1",
+            Self::BinarySession => "application/soap+msbinsession1",
+        }
+    }
+
+    /// The encoding a content type names, following WCF's `IsContentTypeSupported`: the media
+    /// type compares case-insensitively; for text, a `charset` must be UTF-8 or UTF-16 (any case,
+    /// quoted or not) and an `action` parameter is allowed; binary types take no parameters.
+    pub fn from_content_type(content_type: &str) -> Option<Self> {
+        let mut parts = content_type.split(';');
+        let media = parts.next()?.trim();
+        let params: Vec<(String, String)> = parts
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (
+                    k.trim().to_ascii_lowercase(),
+                    v.trim().trim_matches('"').to_ascii_lowercase(),
+                )
+            })
+            .collect();
+        if media.eq_ignore_ascii_case("application/soap+xml") {
+            let charset_ok = params.iter().all(|(k, v)| match k.as_str() {
+                "charset" => matches!(
+                    v.as_str(),
+                    "utf-8" | "utf-16" | "utf-16le" | "utf-16be" | "unicodefffe"
+                ),
+                "action" => true,
+                _ => false,
+            });
+            return charset_ok.then_some(Self::Text);
+        }
+        if !params.iter().all(|(k, _)| k.is_empty()) {
+            return None;
+        }
+        if media.eq_ignore_ascii_case("application/soap+msbin1") {
+            Some(Self::Binary)
+        } else if media.eq_ignore_ascii_case("application/soap+msbinsession1") {
+            Some(Self::BinarySession)
+        } else {
+            None
+        }
+    }
+}
+
+/// A received message that cannot be turned into a [`Message`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MessageError {
+    /// Malformed XML (text or binary): WCF drops the connection.
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    /// A malformed or over-quota session string table: the connection cannot continue.
+    #[error("session string table: {0}")]
+    Session(DecodeError),
+    /// A SOAP 1.1 envelope: answered with a VersionMismatch fault.
+    #[error("a SOAP 1.1 envelope where SOAP 1.2 is expected")]
+    VersionMismatch,
+    /// The root is not a SOAP 1.2 `Envelope`: answered with a Sender fault.
+    #[error("not a SOAP 1.2 envelope: found {0}")]
+    NotAnEnvelope(String),
+    /// The envelope has no `Body`: answered with a Sender fault.
+    #[error("the envelope has no Body")]
+    MissingBody,
+    /// Text in an encoding other than UTF-8 or UTF-16.
+    #[error("the message is not UTF-8 or UTF-16 text")]
+    Charset,
+}
+
+impl MessageError {
+    /// The fault message to send back, for errors SOAP answers with a fault; `None` for errors
+    /// after which the connection is dropped (malformed XML, session tables).
+    pub fn to_fault_message(&self) -> Option<Message> {
+        use crate::fault::Fault;
+        match self {
+            Self::VersionMismatch => Some(Message::version_mismatch_fault()),
+            Self::NotAnEnvelope(_) | Self::MissingBody => Some(Message::fault(
+                None,
+                names::WSA10_FAULT_ACTION.as_str(),
+                Fault::sender(self.to_string()),
+            )),
+            Self::Xml(_) | Self::Session(_) | Self::Charset => None,
+        }
+    }
+}
+
+/// Encodes and decodes the messages of one connection.
+#[derive(Debug, Clone)]
+pub struct MessageEncoder {
+    encoding: Encoding,
+    quotas: Quotas,
+    reader_session: ReaderSession,
+    writer_session: WriterSession,
+}
+
+impl MessageEncoder {
+    /// An encoder with WCF's default quotas and a 2048-byte session quota per direction.
+    pub fn new(encoding: Encoding) -> Self {
+        Self::with_quotas(encoding, Quotas::WCF, DEFAULT_SESSION_QUOTA)
+    }
+
+    /// An encoder with these reader quotas and session quota (WCF's `MaxSessionSize`).
+    pub fn with_quotas(encoding: Encoding, quotas: Quotas, session_quota: usize) -> Self {
+        Self {
+            encoding,
+            quotas,
+            reader_session: ReaderSession::with_quota(session_quota),
+            writer_session: WriterSession::with_quota(session_quota),
+        }
+    }
+
+    /// The encoding.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Encodes `message` as the bytes of one WebSocket message. Binary session messages start
+    /// with the string table of the strings this message adds to the writer session.
+    pub fn encode(&mut self, message: &Message) -> Result<Vec<u8>, EncodeError> {
+        self.encode_into(message, Vec::new())
+    }
+
+    /// Like [`MessageEncoder::encode`], writing into `buffer` (cleared first) to reuse it.
+    pub fn encode_into(
+        &mut self,
+        message: &Message,
+        mut buffer: Vec<u8>,
+    ) -> Result<Vec<u8>, EncodeError> {
+        buffer.clear();
+        match self.encoding {
+            Encoding::Text => {
+                let mut w = Writer::text(buffer);
+                message.write(&mut w)?;
+                w.finish()
+            }
+            Encoding::Binary => {
+                let mut w = Writer::with_buffer(buffer).dictionary(&Nbfs);
+                message.write(&mut w)?;
+                w.finish()
+            }
+            Encoding::BinarySession => {
+                let mut w = Writer::with_buffer(buffer)
+                    .dictionary(&Nbfs)
+                    .session(&mut self.writer_session);
+                message.write(&mut w)?;
+                w.finish_session_message()
+            }
+        }
+    }
+
+    /// Decodes one received message: headers now, the body on demand.
+    pub fn decode(&mut self, bytes: Bytes) -> Result<Message, MessageError> {
+        match self.encoding {
+            Encoding::Text => decode_text(bytes, self.quotas),
+            Encoding::Binary => decode_binary(bytes, 0, None, self.quotas),
+            Encoding::BinarySession => {
+                let start = self
+                    .reader_session
+                    .read_table(&bytes)
+                    .map_err(MessageError::Session)?;
+                let snapshot = self.reader_session.clone();
+                decode_binary(bytes, start, Some(snapshot), self.quotas)
+            }
+        }
+    }
+}
+
+/// Where the envelope parser found the body.
+struct BodyStart {
+    offset: usize,
+    namespaces: Vec<(String, String, soapws_nbfs::StringSource)>,
+    empty: bool,
+    is_fault: bool,
+}
+
+/// Reads the envelope up to the body's first child; `body_position` reports the offset after
+/// the Body start tag and the namespaces in scope there.
+fn parse_envelope<R: XmlRead>(
+    r: &mut R,
+    body_position: impl Fn(&R) -> (usize, Vec<(String, String, soapws_nbfs::StringSource)>),
+) -> Result<(Headers, BodyStart), MessageError> {
+    r.advance()?;
+    match r.move_to_content()? {
+        Some(Node::StartElement(e)) => {
+            if e.namespace == names::SOAP11_NS {
+                return Err(MessageError::VersionMismatch);
+            }
+            if e.namespace != names::SOAP12_NS.as_str() || e.local_name != names::ENVELOPE.as_str()
+            {
+                return Err(MessageError::NotAnEnvelope(format!(
+                    "{{{}}}{}",
+                    e.namespace, e.local_name
+                )));
+            }
+        }
+        _ => return Err(MessageError::NotAnEnvelope("no root element".into())),
+    }
+    r.advance()?;
+    let soap = names::SOAP12_NS.as_str();
+    let headers = if r.is_start_element("Header", soap)? {
+        r.advance()?;
+        Headers::read(r)?
+    } else {
+        Headers::default()
+    };
+    if !r.is_start_element("Body", soap)? {
+        return Err(MessageError::MissingBody);
+    }
+    let (offset, namespaces) = body_position(r);
+    r.advance()?;
+    let (empty, is_fault) = match r.move_to_content()? {
+        Some(Node::EndElement) => (true, false),
+        Some(Node::StartElement(e)) => (
+            false,
+            e.namespace == soap && e.local_name == names::FAULT.as_str(),
+        ),
+        _ => (false, false),
+    };
+    Ok((
+        headers,
+        BodyStart {
+            offset,
+            namespaces,
+            empty,
+            is_fault,
+        },
+    ))
+}
+
+fn decode_binary(
+    bytes: Bytes,
+    start: usize,
+    session: Option<ReaderSession>,
+    quotas: Quotas,
+) -> Result<Message, MessageError> {
+    let (headers, body) = {
+        let mut reader = Reader::new(&bytes[start..])
+            .with_base_offset(start)
+            .with_dictionary(&Nbfs)
+            .with_quotas(quotas);
+        if let Some(s) = &session {
+            reader = reader.with_session(s);
+        }
+        let mut r = BinaryXmlReader::new(reader);
+        parse_envelope(&mut r, |r| {
+            let namespaces = r
+                .inner()
+                .namespaces_in_scope()
+                .map(|(p, ns)| (p.to_owned(), ns.as_str().to_owned(), ns.source()))
+                .collect();
+            (r.offset(), namespaces)
+        })?
+    };
+    Ok(received(
+        headers,
+        body,
+        bytes,
+        BodyEncoding::Binary(session),
+        quotas,
+    ))
+}
+
+fn decode_text(bytes: Bytes, quotas: Quotas) -> Result<Message, MessageError> {
+    let bytes = to_utf8(bytes)?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| MessageError::Charset)?;
+    let (headers, body) = {
+        let mut r = TextXmlReader::new(text).with_quotas(quotas);
+        parse_envelope(&mut r, |r| {
+            let namespaces = r
+                .namespaces()
+                .map(|(p, ns)| {
+                    (
+                        p.to_owned(),
+                        ns.to_owned(),
+                        soapws_nbfs::StringSource::Inline,
+                    )
+                })
+                .collect();
+            (r.offset(), namespaces)
+        })?
+    };
+    Ok(received(headers, body, bytes, BodyEncoding::Text, quotas))
+}
+
+fn received(
+    headers: Headers,
+    body: BodyStart,
+    bytes: Bytes,
+    encoding: BodyEncoding,
+    quotas: Quotas,
+) -> Message {
+    Message {
+        headers,
+        body: Body::Received(ReceivedBody {
+            bytes,
+            start: body.offset,
+            encoding,
+            namespaces: body.namespaces,
+            quotas,
+            empty: body.empty,
+            is_fault: body.is_fault,
+        }),
+    }
+}
+
+/// Text as UTF-8: a UTF-8 BOM is dropped, UTF-16 (with a BOM) is converted.
+fn to_utf8(bytes: Bytes) -> Result<Bytes, MessageError> {
+    let utf16 = |be: bool| -> Result<Bytes, MessageError> {
+        let body = &bytes[2..];
+        if body.len() % 2 != 0 {
+            return Err(MessageError::Charset);
+        }
+        let units = body.chunks_exact(2).map(|c| {
+            if be {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        });
+        let text: String = char::decode_utf16(units)
+            .collect::<Result<_, _>>()
+            .map_err(|_| MessageError::Charset)?;
+        Ok(Bytes::from(text.into_bytes()))
+    };
+    match bytes.as_ref() {
+        [0xEF, 0xBB, 0xBF, ..] => Ok(bytes.slice(3..)),
+        [0xFF, 0xFE, ..] => utf16(false),
+        [0xFE, 0xFF, ..] => utf16(true),
+        _ => Ok(bytes),
+    }
+}

@@ -1,0 +1,253 @@
+//! One XML reading API over both encodings: [`XmlRead`], implemented by [`BinaryXmlReader`]
+//! (.NET Binary XML) and [`TextXmlReader`] (XML text). Writing goes through
+//! [`soapws_nbfs::Writer`], which writes either encoding.
+//!
+//! The reader model is .NET's `XmlReader`: the reader is positioned on a node, `advance` moves it,
+//! and the current node and its attributes are looked at in place, so a deserializer can peek at
+//! an element's name before deciding what to do with it.
+
+mod binary;
+mod raw;
+mod text;
+
+pub use binary::BinaryXmlReader;
+pub use raw::{RawName, RawNode, RawValue, RawXml};
+pub use text::TextXmlReader;
+
+use soapws_nbfs::{Attribute, DecodeError, Element, Value, XmlString};
+
+/// The node a reader is positioned on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node<'a> {
+    /// An element start; its attributes are available from the reader.
+    StartElement(Element<'a>),
+    /// An element end (also after an empty element).
+    EndElement,
+    /// Text content, typed when the encoding carried a type.
+    Text(Value<'a>),
+    /// A comment.
+    Comment(&'a str),
+}
+
+/// XML that cannot be read, or is not what the reader of it expected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum XmlError {
+    /// Malformed binary XML.
+    #[error(transparent)]
+    Binary(#[from] DecodeError),
+    /// Malformed XML text.
+    #[error("XML text at byte {offset}: {message}")]
+    Text {
+        /// Byte offset in the text.
+        offset: usize,
+        /// What was wrong.
+        message: String,
+    },
+    /// A limit of the reader quotas was exceeded.
+    #[error("XML at byte {offset}: {what} exceeds the quota of {max}")]
+    Quota {
+        /// Byte offset.
+        offset: usize,
+        /// Which limit.
+        what: &'static str,
+        /// The limit.
+        max: usize,
+    },
+    /// Well-formed XML that is not what was expected here.
+    #[error("expected {expected}, found {found}")]
+    Unexpected {
+        /// What the reader of it expected.
+        expected: String,
+        /// What was there.
+        found: String,
+    },
+    /// A value that does not convert to the type asked for.
+    #[error("'{text}' is not a valid {kind}")]
+    InvalidValue {
+        /// The value's text.
+        text: String,
+        /// The type asked for.
+        kind: &'static str,
+    },
+}
+
+/// A pull reader over XML in either encoding, positioned on one node at a time.
+pub trait XmlRead {
+    /// Moves to the next node; `Ok(false)` at the end of the input (or of the fragment).
+    fn advance(&mut self) -> Result<bool, XmlError>;
+    /// The node the reader is on; `None` before the first `advance` and at the end.
+    fn node(&self) -> Option<Node<'_>>;
+    /// Number of attributes (namespace declarations included) of the current start element.
+    fn attribute_count(&self) -> usize;
+    /// Attribute `i` of the current start element, in document order.
+    fn attribute(&self, i: usize) -> Attribute<'_>;
+    /// The namespace `prefix` is bound to at the current node.
+    fn lookup_namespace(&self, prefix: &str) -> Option<&str>;
+    /// Elements open around the current node; a start element and its end element count
+    /// themselves (so both have the same depth).
+    fn depth(&self) -> usize;
+}
+
+/// Convenience reading on top of [`XmlRead`], in the style of .NET's `XmlReader` helpers.
+pub trait XmlReadExt: XmlRead {
+    /// Skips comments and white-space text; returns the node it stops on (`None` at the end).
+    fn move_to_content(&mut self) -> Result<Option<Node<'_>>, XmlError> {
+        loop {
+            let skip = match self.node() {
+                None => false,
+                Some(Node::Comment(_)) => true,
+                Some(Node::Text(v)) => v.is_whitespace(),
+                Some(_) => false,
+            };
+            if !skip {
+                return Ok(self.node());
+            }
+            if !self.advance()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// True when, after [`XmlReadExt::move_to_content`], the reader is on a start element with
+    /// this local name and namespace.
+    fn is_start_element(&mut self, local: &str, ns: &str) -> Result<bool, XmlError> {
+        Ok(
+            matches!(self.move_to_content()?, Some(Node::StartElement(e)) if e.local_name == local && e.namespace == ns),
+        )
+    }
+
+    /// Expects a start element with this name and moves past it (onto its first child node).
+    fn read_start_element(&mut self, local: &str, ns: &str) -> Result<(), XmlError> {
+        if !self.is_start_element(local, ns)? {
+            return Err(self.unexpected(&format!("element {{{ns}}}{local}")));
+        }
+        self.advance()?;
+        Ok(())
+    }
+
+    /// Expects an end element (after skipping comments and white space) and moves past it.
+    fn read_end_element(&mut self) -> Result<(), XmlError> {
+        match self.move_to_content()? {
+            Some(Node::EndElement) => {
+                self.advance()?;
+                Ok(())
+            }
+            _ => Err(self.unexpected("an end tag")),
+        }
+    }
+
+    /// On a start element: converts its text content with `f` and moves past the end tag. Both
+    /// readers join adjacent text, so `f` sees one value (typed when the encoding carried a type);
+    /// an empty element gives an empty string. Child elements are an error.
+    fn read_element_value<T>(
+        &mut self,
+        kind: &'static str,
+        f: impl FnOnce(&Value<'_>) -> Option<T>,
+    ) -> Result<T, XmlError> {
+        if !matches!(self.move_to_content()?, Some(Node::StartElement(_))) {
+            return Err(self.unexpected("a start tag"));
+        }
+        self.advance()?;
+        while let Some(Node::Comment(_)) = self.node() {
+            self.advance()?;
+        }
+        let (value, had_text) = match self.node() {
+            Some(Node::Text(v)) => (
+                f(&v).ok_or_else(|| XmlError::InvalidValue {
+                    text: v.to_text(),
+                    kind,
+                }),
+                true,
+            ),
+            Some(Node::EndElement) => (
+                f(&Value::Str("")).ok_or(XmlError::InvalidValue {
+                    text: String::new(),
+                    kind,
+                }),
+                false,
+            ),
+            _ => return Err(self.unexpected("text content")),
+        };
+        let value = value?;
+        if had_text {
+            self.advance()?;
+        }
+        self.read_end_element()?;
+        Ok(value)
+    }
+
+    /// On a start element: reads its text content as a string and moves past the end tag.
+    fn read_element_string(&mut self) -> Result<String, XmlError> {
+        if !matches!(self.move_to_content()?, Some(Node::StartElement(_))) {
+            return Err(self.unexpected("a start tag"));
+        }
+        self.advance()?;
+        let mut text = String::new();
+        loop {
+            match self.node() {
+                Some(Node::Text(v)) => v.write_text(&mut text),
+                Some(Node::Comment(_)) => {}
+                Some(Node::EndElement) => break,
+                _ => return Err(self.unexpected("text content")),
+            }
+            if !self.advance()? {
+                return Err(self.unexpected("an end tag"));
+            }
+        }
+        self.advance()?;
+        Ok(text)
+    }
+
+    /// Skips the current node; for a start element, its whole subtree.
+    fn skip(&mut self) -> Result<(), XmlError> {
+        if let Some(Node::StartElement(_)) = self.node() {
+            let depth = self.depth();
+            while self.advance()? {
+                if matches!(self.node(), Some(Node::EndElement)) && self.depth() == depth {
+                    break;
+                }
+            }
+        }
+        self.advance()?;
+        Ok(())
+    }
+
+    /// An [`XmlError::Unexpected`] describing the current node.
+    fn unexpected(&self, expected: &str) -> XmlError {
+        let found = match self.node() {
+            None => "the end of the input".to_owned(),
+            Some(Node::StartElement(e)) => format!("element {{{}}}{}", e.namespace, e.local_name),
+            Some(Node::EndElement) => "an end tag".to_owned(),
+            Some(Node::Text(v)) => format!(
+                "text '{}'",
+                v.to_text().chars().take(40).collect::<String>()
+            ),
+            Some(Node::Comment(_)) => "a comment".to_owned(),
+        };
+        XmlError::Unexpected {
+            expected: expected.to_owned(),
+            found,
+        }
+    }
+
+    /// The value of the attribute with this local name and namespace, if present.
+    fn attribute_value(&self, local: &str, ns: &str) -> Option<Value<'_>> {
+        (0..self.attribute_count()).find_map(|i| match self.attribute(i) {
+            Attribute::Value {
+                local_name,
+                namespace,
+                value,
+                ..
+            } if local_name == local && namespace == ns => Some(value),
+            _ => None,
+        })
+    }
+}
+
+impl<R: XmlRead + ?Sized> XmlReadExt for R {}
+
+/// Names of an element, for comparisons by local name and namespace.
+pub fn is_named(e: &Element<'_>, local: XmlString<'_>, ns: XmlString<'_>) -> bool {
+    e.local_name == local && e.namespace == ns
+}

@@ -1,0 +1,412 @@
+//! Messages through the three encoders: real WCF captures, round trips between encodings,
+//! faults, and the SOAP processing rules.
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use soapws_envelope::xml::{Node, XmlRead, XmlReadExt};
+use soapws_envelope::{
+    Encoding, Fault, Message, MessageEncoder, MessageError, MessageId, QualifiedName,
+};
+use soapws_nbfs::{Value, Writer, XmlString};
+
+const CAPTURES: [&str; 4] = [
+    "capture-nettcp-calculator-1-subtract",
+    "capture-nettcp-calculator-2-multiply",
+    "capture-nettcp-calculator-3-divide",
+    "capture-nettcp-calculator-4-concat",
+];
+
+fn capture(name: &str, ext: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../../../shared/nbfx-captures/{name}.{ext}"));
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("shared test data {}: {e}", p.display()))
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    digits
+        .chunks(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+        .collect()
+}
+
+/// The operation name and its two arguments' text, read from a calculator body.
+fn calculator_body(m: &Message) -> (String, String, String) {
+    let mut r = m.body_reader().unwrap();
+    let op = match r.move_to_content().unwrap() {
+        Some(Node::StartElement(e)) => {
+            assert_eq!(e.namespace, "http://Microsoft.Samples.NetTcp");
+            e.local_name.to_string()
+        }
+        other => panic!("body starts with {other:?}"),
+    };
+    r.advance().unwrap();
+    let n1 = r.read_element_string().unwrap();
+    let n2 = r.read_element_string().unwrap();
+    r.read_end_element().unwrap();
+    assert!(
+        r.move_to_content().unwrap().is_none(),
+        "nothing after the operation element"
+    );
+    (op, n1, n2)
+}
+
+#[test]
+fn wcf_captures_decode_and_reencode_identically() {
+    let mut decoder = MessageEncoder::new(Encoding::BinarySession);
+    let mut encoder = MessageEncoder::new(Encoding::BinarySession);
+    let expected_body = [
+        ("Subtract", "145", "76.54"),
+        ("Multiply", "9", "81.25"),
+        ("Divide", "22", "7"),
+        ("Concat", "foo", "bar"),
+    ];
+    for (name, (op, n1, n2)) in CAPTURES.iter().zip(expected_body) {
+        let bytes = hex(&capture(name, "hex"));
+        let m = decoder.decode(Bytes::from(bytes.clone())).unwrap();
+        let h = &m.headers;
+        assert_eq!(
+            h.action.as_deref(),
+            Some(format!("http://Microsoft.Samples.NetTcp/ICalculator/{op}").as_str())
+        );
+        assert!(matches!(h.message_id, Some(MessageId::Uuid(_))));
+        assert_eq!(
+            h.to.as_deref(),
+            Some("net.tcp://localhost:9001/servicemodelsamples/service")
+        );
+        assert!(h.reply_to.as_ref().unwrap().is_anonymous());
+        assert!(h.other.is_empty() && h.relates_to.is_none());
+        assert_eq!(
+            calculator_body(&m),
+            (op.into(), n1.into(), n2.into()),
+            "{name}"
+        );
+        assert_eq!(
+            encoder.encode(&m).unwrap(),
+            bytes,
+            "{name}: re-encoded bytes"
+        );
+    }
+}
+
+#[test]
+fn binary_captures_reencode_as_wcf_text() {
+    let mut decoder = MessageEncoder::new(Encoding::BinarySession);
+    let mut text = MessageEncoder::new(Encoding::Text);
+    for name in CAPTURES {
+        let m = decoder
+            .decode(Bytes::from(hex(&capture(name, "hex"))))
+            .unwrap();
+        let xml = String::from_utf8(text.encode(&m).unwrap()).unwrap();
+        assert_eq!(xml, capture(name, "xml").trim_end(), "{name}");
+    }
+}
+
+#[test]
+fn text_messages_decode_with_bom_declaration_and_utf16() {
+    let xml = capture(CAPTURES[3], "xml");
+    let variants: Vec<Vec<u8>> = vec![
+        xml.clone().into_bytes(),
+        [
+            &b"\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?>"[..],
+            xml.as_bytes(),
+        ]
+        .concat(),
+        [
+            vec![0xFF, 0xFE],
+            xml.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        ]
+        .concat(),
+        [
+            vec![0xFE, 0xFF],
+            xml.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        ]
+        .concat(),
+    ];
+    for bytes in variants {
+        let m = MessageEncoder::new(Encoding::Text)
+            .decode(Bytes::from(bytes))
+            .unwrap();
+        assert_eq!(
+            m.headers.action.as_deref(),
+            Some("http://Microsoft.Samples.NetTcp/ICalculator/Concat")
+        );
+        assert_eq!(
+            calculator_body(&m),
+            ("Concat".into(), "foo".into(), "bar".into())
+        );
+    }
+}
+
+/// A request with typed fields, written through the same calls in every encoding.
+fn order_request() -> Message {
+    let mut m = Message::request("http://tempuri.org/IShop/Submit", |w: &mut Writer<'_>| {
+        let ns = XmlString::dynamic("http://tempuri.org/");
+        w.start_element(None, XmlString::dynamic("Submit"), Some(ns))?;
+        for (name, value) in [
+            ("id", Value::Int32(42)),
+            ("price", Value::Double(19.99)),
+            ("paid", Value::Bool(true)),
+            ("note", Value::Str("a < b & 'c'")),
+            ("blob", Value::Bytes(&[0, 1, 2, 250])),
+        ] {
+            w.start_element(None, XmlString::dynamic(name), None)?;
+            w.value(&value)?;
+            w.end_element()?;
+        }
+        w.end_element()
+    });
+    m.headers.to = Some("ws://127.0.0.1:8080/shop".into());
+    m
+}
+
+#[test]
+fn every_encoding_round_trips_headers_and_typed_body() {
+    for encoding in [Encoding::Text, Encoding::Binary, Encoding::BinarySession] {
+        let sent = order_request();
+        let mut enc = MessageEncoder::new(encoding);
+        let mut dec = MessageEncoder::new(encoding);
+        for _ in 0..3 {
+            let m = dec.decode(Bytes::from(enc.encode(&sent).unwrap())).unwrap();
+            assert_eq!(m.headers, sent.headers, "{encoding:?}");
+            let mut r = m.body_reader().unwrap();
+            r.read_start_element("Submit", "http://tempuri.org/")
+                .unwrap();
+            assert_eq!(r.read_element_value("int", |v| v.to_i32()).unwrap(), 42);
+            assert_eq!(
+                r.read_element_value("double", |v| v.to_f64()).unwrap(),
+                19.99
+            );
+            assert!(r.read_element_value("bool", |v| v.to_bool()).unwrap());
+            assert_eq!(r.read_element_string().unwrap(), "a < b & 'c'");
+            assert_eq!(
+                r.read_element_value("bytes", |v| v.to_bytes().map(|b| b.to_vec()))
+                    .unwrap(),
+                [0, 1, 2, 250]
+            );
+            r.read_end_element().unwrap();
+        }
+    }
+}
+
+#[test]
+fn session_encoding_puts_action_to_and_body_names_in_the_string_table() {
+    let mut enc = MessageEncoder::new(Encoding::BinarySession);
+    let first = enc.encode(&order_request()).unwrap();
+    let second = enc.encode(&order_request()).unwrap();
+    let table_strings = |b: &[u8]| {
+        let mut s = soapws_nbfs::ReaderSession::new();
+        s.read_table(b).unwrap();
+        s.entries().map(|(_, v)| v.to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        table_strings(&first),
+        [
+            "http://tempuri.org/IShop/Submit",
+            "ws://127.0.0.1:8080/shop",
+            "Submit",
+            "http://tempuri.org/",
+            "id",
+            "price",
+            "paid",
+            "note",
+            "blob"
+        ]
+    );
+    assert_eq!(second[0], 0, "the second message adds no strings");
+    assert!(second.len() < first.len() - 100);
+}
+
+#[test]
+fn faults_round_trip_in_every_encoding() {
+    let faults = [
+        Fault::action_not_supported("urn:nope"),
+        Fault::internal_service_fault("boom"),
+        Fault::sender("bad input").clone(),
+        Fault::new(
+            soapws_envelope::FaultCode::new(QualifiedName::soap("Receiver"))
+                .with_subcode(QualifiedName::new("urn:app", "Overloaded"))
+                .with_subcode(QualifiedName::new("urn:app", "TryLater")),
+            "busy",
+        ),
+    ];
+    for encoding in [Encoding::Text, Encoding::Binary, Encoding::BinarySession] {
+        let mut enc = MessageEncoder::new(encoding);
+        let mut dec = MessageEncoder::new(encoding);
+        for fault in &faults {
+            let request = order_request();
+            let sent = Message::fault(Some(&request.headers), "urn:fault", fault.clone());
+            let got = dec.decode(Bytes::from(enc.encode(&sent).unwrap())).unwrap();
+            assert!(got.is_fault());
+            assert_eq!(
+                got.headers.relates_to.as_ref().unwrap().id,
+                *request.headers.message_id.as_ref().unwrap()
+            );
+            let read = got.read_fault().unwrap().unwrap();
+            assert_eq!(read.code, fault.code, "{encoding:?}");
+            assert_eq!(read.reason(), fault.reason());
+        }
+    }
+}
+
+#[test]
+fn soap_processing_rules() {
+    let text = |xml: &str| MessageEncoder::new(Encoding::Text).decode(Bytes::from(xml.to_owned()));
+    let soap11 =
+        r#"<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body/></e:Envelope>"#;
+    let err = text(soap11).unwrap_err();
+    assert_eq!(err, MessageError::VersionMismatch);
+    let fault = err.to_fault_message().unwrap();
+    assert_eq!(
+        fault.headers.other[0].name(),
+        ("http://www.w3.org/2003/05/soap-envelope", "Upgrade")
+    );
+    let xml =
+        String::from_utf8(MessageEncoder::new(Encoding::Text).encode(&fault).unwrap()).unwrap();
+    assert!(xml.contains(r#"<s:Upgrade><s:SupportedEnvelope qname="s12:Envelope" xmlns:s12="http://www.w3.org/2003/05/soap-envelope"/></s:Upgrade>"#), "{xml}");
+    assert!(
+        xml.contains("<s:Value>s:VersionMismatch</s:Value>"),
+        "{xml}"
+    );
+
+    let no_body =
+        r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header/></s:Envelope>"#;
+    let err = text(no_body).unwrap_err();
+    assert_eq!(err, MessageError::MissingBody);
+    assert_eq!(
+        err.to_fault_message()
+            .unwrap()
+            .read_fault()
+            .unwrap()
+            .unwrap()
+            .code
+            .value
+            .name,
+        "Sender"
+    );
+
+    let wrong_ns = r#"<s:Envelope xmlns:s="urn:other"><s:Body/></s:Envelope>"#;
+    assert!(matches!(
+        text(wrong_ns).unwrap_err(),
+        MessageError::NotAnEnvelope(_)
+    ));
+
+    for evil in [
+        r#"<!DOCTYPE x [<!ENTITY a "aaaa">]><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#,
+        r#"<?pi x?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#,
+        r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>&ext;</s:Body></s:Envelope>"#,
+    ] {
+        let m = text(evil);
+        let body_error = m
+            .as_ref()
+            .ok()
+            .map(|m| m.body_reader().and_then(|mut r| r.skip()).is_err());
+        assert!(
+            matches!(m, Err(MessageError::Xml(_))) || body_error == Some(true),
+            "{evil}: {m:?}"
+        );
+    }
+
+    let must = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header><a:Action s:mustUnderstand="1">urn:x</a:Action><h:Secret xmlns:h="urn:h" s:mustUnderstand="true">x</h:Secret><h:Other xmlns:h="urn:h" s:mustUnderstand="1" s:role="http://www.w3.org/2003/05/soap-envelope/role/none"/><h:Fine xmlns:h="urn:h">y</h:Fine></s:Header><s:Body/></s:Envelope>"#;
+    let m = text(must).unwrap();
+    assert_eq!(
+        m.headers.not_understood(|_, _| false),
+        [("urn:h".to_owned(), "Secret".to_owned())]
+    );
+    assert!(m
+        .headers
+        .not_understood(|ns, l| ns == "urn:h" && l == "Secret")
+        .is_empty());
+    let fault = Message::must_understand_fault(&m.headers, &m.headers.not_understood(|_, _| false));
+    let xml =
+        String::from_utf8(MessageEncoder::new(Encoding::Text).encode(&fault).unwrap()).unwrap();
+    assert!(
+        xml.contains(r#"<s:NotUnderstood qname="p:Secret" xmlns:p="urn:h"/>"#),
+        "{xml}"
+    );
+    assert!(xml.contains("<s:Value>s:MustUnderstand</s:Value>"), "{xml}");
+}
+
+#[test]
+fn unknown_headers_round_trip_between_encodings() {
+    let xml = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header><a:Action s:mustUnderstand="1">urn:x</a:Action><h:Ctx xmlns:h="urn:h" s:mustUnderstand="1" n="5"><h:v>1.5</h:v></h:Ctx></s:Header><s:Body><p xmlns="urn:b">t</p></s:Body></s:Envelope>"#;
+    let m = MessageEncoder::new(Encoding::Text)
+        .decode(Bytes::from(xml))
+        .unwrap();
+    assert!(m.headers.other[0].must_understand);
+    // .NET writers put namespace declarations after the attributes.
+    let xml = xml.replace(
+        r#"<h:Ctx xmlns:h="urn:h" s:mustUnderstand="1" n="5">"#,
+        r#"<h:Ctx s:mustUnderstand="1" n="5" xmlns:h="urn:h">"#,
+    );
+    for encoding in [Encoding::Binary, Encoding::BinarySession, Encoding::Text] {
+        let bytes = MessageEncoder::new(encoding).encode(&m).unwrap();
+        let again = MessageEncoder::new(encoding)
+            .decode(Bytes::from(bytes))
+            .unwrap();
+        let text =
+            String::from_utf8(MessageEncoder::new(Encoding::Text).encode(&again).unwrap()).unwrap();
+        assert_eq!(text, xml, "{encoding:?}");
+    }
+}
+
+#[test]
+fn content_types_follow_wcf_matching() {
+    let cases = [
+        ("application/soap+xml; charset=utf-8", Some(Encoding::Text)),
+        (
+            "Application/SOAP+XML;charset=\"UTF-8\"",
+            Some(Encoding::Text),
+        ),
+        ("application/soap+xml", Some(Encoding::Text)),
+        (
+            "application/soap+xml; charset=utf-8; action=\"urn:a\"",
+            Some(Encoding::Text),
+        ),
+        ("application/soap+xml; charset=iso-8859-1", None),
+        ("text/xml; charset=utf-8", None),
+        (
+            "application/soap+msbinsession1",
+            Some(Encoding::BinarySession),
+        ),
+        ("APPLICATION/SOAP+MSBIN1", Some(Encoding::Binary)),
+        ("application/soap+msbin1; x=y", None),
+        ("", None),
+    ];
+    for (ct, expected) in cases {
+        assert_eq!(Encoding::from_content_type(ct), expected, "{ct}");
+    }
+}
+
+#[test]
+fn malformed_input_is_an_error_not_a_panic() {
+    let good = MessageEncoder::new(Encoding::BinarySession)
+        .encode(&order_request())
+        .unwrap();
+    for cut in 0..good.len() {
+        let mut dec = MessageEncoder::new(Encoding::BinarySession);
+        if let Ok(m) = dec.decode(Bytes::copy_from_slice(&good[..cut])) {
+            let _ = m.body_reader().and_then(|mut r| {
+                while r.node().is_some() {
+                    r.skip()?;
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut dec = MessageEncoder::new(Encoding::Text);
+    assert!(matches!(
+        dec.decode(Bytes::from_static(b"\xFF\xFE\x00")),
+        Err(MessageError::Charset)
+    ));
+    assert!(matches!(
+        dec.decode(Bytes::from_static(b"<a>")),
+        Err(MessageError::NotAnEnvelope(_))
+    ));
+    let truncated = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header>"#;
+    assert!(matches!(
+        dec.decode(Bytes::from(truncated)),
+        Err(MessageError::Xml(_))
+    ));
+}

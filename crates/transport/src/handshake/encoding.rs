@@ -105,6 +105,18 @@ impl TransferMode {
     }
 }
 
+impl TransferMode {
+    /// True when requests (client to server) are streamed.
+    pub const fn requests_streamed(self) -> bool {
+        matches!(self, Self::Streamed | Self::StreamedRequest)
+    }
+
+    /// True when responses (server to client) are streamed.
+    pub const fn responses_streamed(self) -> bool {
+        matches!(self, Self::Streamed | Self::StreamedResponse)
+    }
+}
+
 impl fmt::Display for TransferMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -1,0 +1,448 @@
+//! The duplex session of one connection: a reader task that decodes messages, routes replies to
+//! waiting calls by `RelatesTo` and dispatches requests to the [`Service`] (bounded, concurrent),
+//! and a writer task that owns the encoder's writer session and sends every message (session
+//! string ids depend on send order, so encoding happens in that one task).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use soapws_envelope::{names, Encoding, Fault, Message, MessageEncoder, RelatesTo};
+use soapws_nbfs::Quotas;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::WebSocketStream;
+use tracing::{debug, info_span, warn, Instrument};
+
+use crate::config::ConnectionConfig;
+use crate::error::CallError;
+use crate::peer::{CloseInfo, ConnectionState, Outgoing, Peer, Shared};
+use crate::service::{RequestContext, Service, ServiceError};
+
+/// WCF's text for Receiver faults when error details are not included.
+const INTERNAL_ERROR_TEXT: &str = "The server was unable to process the request due to an internal error. For more \
+     information about the error, either turn on IncludeExceptionDetailInFaults on the server in order to send the \
+     exception information back to the client, or turn on tracing.";
+
+/// How a connection is set up.
+pub(crate) struct Setup {
+    /// Encoding of the messages received (binary streamed input is plain msbin1).
+    pub(crate) incoming: Encoding,
+    /// Encoding of the messages sent.
+    pub(crate) outgoing: Encoding,
+    pub(crate) config: ConnectionConfig,
+    pub(crate) service: Option<Arc<dyn Service>>,
+    pub(crate) path: Arc<str>,
+    pub(crate) remote_to: String,
+    pub(crate) call_timeout: std::time::Duration,
+    /// Server shutdown: close gracefully when it turns true.
+    pub(crate) shutdown: Option<watch::Receiver<bool>>,
+}
+
+/// Starts the session's tasks on an open WebSocket and returns its handle.
+pub(crate) fn spawn<S>(ws: WebSocketStream<S>, setup: Setup) -> Peer
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sink, stream) = ws.split();
+    let (out_tx, out_rx) = mpsc::channel(256);
+    let (state_tx, state_rx) = watch::channel(ConnectionState::Open);
+    let (close_tx, close_rx) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        outgoing: out_tx,
+        pending: Mutex::new(HashMap::new()),
+        state: state_rx,
+        close_requested: close_tx,
+        remote_to: setup.remote_to.clone(),
+        call_timeout: setup.call_timeout,
+    });
+    let peer = Peer { shared };
+    let span = info_span!("connection", path = %setup.path, encoding = ?setup.incoming);
+    let quotas = Quotas {
+        max_depth: 32,
+        max_string_content_length: setup.config.max_message_size,
+        max_array_length: 65_536,
+    };
+    let session = setup.config.max_session_size;
+    let encoder = MessageEncoder::with_quotas(setup.outgoing, quotas, session);
+    let decoder = MessageEncoder::with_quotas(setup.incoming, quotas, session);
+    let writer = tokio::spawn(
+        write_loop(sink, out_rx, encoder, setup.config.keep_alive).instrument(span.clone()),
+    );
+    let reader = Reader {
+        stream,
+        decoder,
+        peer: peer.clone(),
+        setup,
+        state: state_tx,
+        close_requested: close_rx,
+    };
+    tokio::spawn(reader.run(writer).instrument(span));
+    peer
+}
+
+type Sink<S> = SplitSink<WebSocketStream<S>, WsMessage>;
+
+/// Sends every outgoing message in order; the only user of the writer session.
+async fn write_loop<S>(
+    mut sink: Sink<S>,
+    mut rx: mpsc::Receiver<Outgoing>,
+    mut encoder: MessageEncoder,
+    keep_alive: Option<std::time::Duration>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut buffer = Vec::new();
+    let mut ticker =
+        keep_alive.map(|d| tokio::time::interval_at(tokio::time::Instant::now() + d, d));
+    loop {
+        let next = match &mut ticker {
+            Some(t) => tokio::select! {
+                m = rx.recv() => m,
+                _ = t.tick() => {
+                    // .NET's keep-alive: an unsolicited Pong.
+                    if sink.send(WsMessage::Pong(Bytes::new())).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            },
+            None => rx.recv().await,
+        };
+        match next {
+            Some(Outgoing::Message(message, done)) => {
+                let result = match encoder.encode_into(&message, std::mem::take(&mut buffer)) {
+                    Ok(bytes) => {
+                        let len = bytes.len();
+                        let sent = sink.send(WsMessage::Binary(Bytes::from(bytes))).await;
+                        debug!(
+                            action = message.headers.action.as_deref().unwrap_or(""),
+                            bytes = len,
+                            "sent"
+                        );
+                        sent.map_err(|_| CallError::Closed)
+                    }
+                    Err(e) => Err(CallError::Encode(e.to_string())),
+                };
+                if let Some(done) = done {
+                    let _ = done.send(result);
+                }
+            }
+            Some(Outgoing::Close(code)) => {
+                let frame = CloseFrame {
+                    code: CloseCode::from(code),
+                    reason: "".into(),
+                };
+                let _ = sink.send(WsMessage::Close(Some(frame))).await;
+                let _ = sink.flush().await;
+                // Nothing more is sent; wait for the reader to finish.
+                while let Some(m) = rx.recv().await {
+                    match m {
+                        Outgoing::Message(_, Some(done)) => {
+                            let _ = done.send(Err(CallError::Closed));
+                        }
+                        Outgoing::Shutdown => return,
+                        _ => {}
+                    }
+                }
+                return;
+            }
+            Some(Outgoing::Shutdown) | None => {
+                let _ = sink.close().await;
+                return;
+            }
+        }
+    }
+}
+
+struct Reader<S> {
+    stream: SplitStream<WebSocketStream<S>>,
+    decoder: MessageEncoder,
+    peer: Peer,
+    setup: Setup,
+    state: watch::Sender<ConnectionState>,
+    close_requested: watch::Receiver<bool>,
+}
+
+/// What ended the read loop.
+enum End {
+    /// The peer sent Close (code) or the stream ended.
+    PeerClosed(Option<u16>),
+    /// We are closing (local close or server shutdown).
+    LocalClose,
+    /// Dropped without a close handshake (error, idle timeout, malformed message).
+    Dropped(String),
+    /// Message too large: Close 1009 then drop.
+    TooLarge,
+}
+
+impl<S> Reader<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    async fn run(mut self, writer: tokio::task::JoinHandle<()>) {
+        let permits = Arc::new(Semaphore::new(
+            self.setup.config.max_concurrent_calls.max(1),
+        ));
+        let mut handlers = JoinSet::new();
+        let end = self.read_until_end(&permits, &mut handlers).await;
+        let info = match end {
+            End::LocalClose => {
+                let _ = self.state.send(ConnectionState::Closing);
+                // Finish the calls being handled, then close with 1000 and wait for the peer.
+                while handlers.join_next().await.is_some() {}
+                let _ = self.peer.shared.outgoing.send(Outgoing::Close(1000)).await;
+                let code = self.await_peer_close().await;
+                CloseInfo {
+                    by_peer: false,
+                    code: Some(1000),
+                    error: code.err(),
+                }
+            }
+            End::PeerClosed(code) => {
+                let _ = self.state.send(ConnectionState::Closing);
+                // Answers the peer's Close (tungstenite queued the reply; this sends it).
+                let _ = self.peer.shared.outgoing.send(Outgoing::Close(1000)).await;
+                CloseInfo {
+                    by_peer: true,
+                    code,
+                    error: None,
+                }
+            }
+            End::TooLarge => {
+                let _ = self.peer.shared.outgoing.send(Outgoing::Close(1009)).await;
+                CloseInfo {
+                    by_peer: false,
+                    code: Some(1009),
+                    error: Some("message too large".into()),
+                }
+            }
+            End::Dropped(error) => {
+                warn!(%error, "connection dropped");
+                writer.abort();
+                CloseInfo {
+                    by_peer: true,
+                    code: None,
+                    error: Some(error),
+                }
+            }
+        };
+        handlers.abort_all();
+        let _ = self.peer.shared.outgoing.send(Outgoing::Shutdown).await;
+        // Calls still waiting will not get a reply.
+        self.peer
+            .shared
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        let _ = self.state.send(ConnectionState::Closed(info));
+    }
+
+    /// After sending Close: read until the peer's Close (or the close timeout).
+    async fn await_peer_close(&mut self) -> Result<(), String> {
+        let deadline = self.setup.config.close_timeout;
+        let wait = async {
+            while let Some(m) = self.stream.next().await {
+                match m {
+                    Ok(WsMessage::Close(_)) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        };
+        tokio::time::timeout(deadline, wait)
+            .await
+            .map_err(|_| "the peer did not close in time".to_owned())
+    }
+
+    async fn read_until_end(
+        &mut self,
+        permits: &Arc<Semaphore>,
+        handlers: &mut JoinSet<()>,
+    ) -> End {
+        let idle = self.setup.config.idle_timeout;
+        let mut shutdown = self.setup.shutdown.clone();
+        loop {
+            let closing = async {
+                match &mut shutdown {
+                    Some(s) => {
+                        let _ = s.wait_for(|v| *v).await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let next = tokio::select! {
+                biased;
+                _ = requested(&mut self.close_requested) => return End::LocalClose,
+                _ = closing => return End::LocalClose,
+                r = tokio::time::timeout(idle, self.stream.next()) => r,
+            };
+            let message = match next {
+                Err(_) => return End::Dropped(format!("idle for {idle:?}")),
+                Ok(None) => return End::PeerClosed(None),
+                Ok(Some(Err(WsError::Capacity(CapacityError::MessageTooLong {
+                    size,
+                    max_size,
+                })))) => {
+                    warn!(size, max_size, "message too large");
+                    return End::TooLarge;
+                }
+                Ok(Some(Err(e))) => return End::Dropped(e.to_string()),
+                Ok(Some(Ok(m))) => m,
+            };
+            let bytes = match message {
+                WsMessage::Binary(b) => b,
+                WsMessage::Text(t) => Bytes::from(t),
+                WsMessage::Close(frame) => {
+                    return End::PeerClosed(frame.map(|f| u16::from(f.code)))
+                }
+                WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => continue,
+            };
+            while handlers.try_join_next().is_some() {}
+            match self.decoder.decode(bytes) {
+                Ok(m) => self.route(m, permits, handlers).await,
+                Err(e) => match e.to_fault_message() {
+                    Some(fault) => {
+                        warn!(error = %e, "message refused with a fault");
+                        let _ = self
+                            .peer
+                            .shared
+                            .outgoing
+                            .send(Outgoing::Message(Box::new(fault), None))
+                            .await;
+                    }
+                    None => return End::Dropped(format!("undecodable message: {e}")),
+                },
+            }
+        }
+    }
+
+    /// A reply goes to its waiting call; anything else is a request for the service.
+    async fn route(
+        &mut self,
+        message: Message,
+        permits: &Arc<Semaphore>,
+        handlers: &mut JoinSet<()>,
+    ) {
+        if let Some(RelatesTo { id, .. }) = &message.headers.relates_to {
+            let waiting = self
+                .peer
+                .shared
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(id);
+            match waiting {
+                Some(tx) => {
+                    let _ = tx.send(message);
+                }
+                None => debug!(relates_to = %id, "reply for no waiting call dropped"),
+            }
+            return;
+        }
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return;
+        };
+        let service = self.setup.service.clone();
+        let context = RequestContext {
+            peer: self.peer.clone(),
+            path: self.setup.path.clone(),
+        };
+        let details = self.setup.config.include_error_details;
+        let action = message.headers.action.clone().unwrap_or_default();
+        let id = message
+            .headers
+            .message_id
+            .as_ref()
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        let span = info_span!("message", action = %action, id = %id);
+        handlers.spawn(
+            async move {
+                let started = Instant::now();
+                let reply = handle(service.as_deref(), message, context.clone(), details).await;
+                if let Some(reply) = reply {
+                    if let Err(e) = context.peer.send(reply).await {
+                        debug!(error = %e, "reply not sent");
+                    }
+                }
+                debug!(elapsed_us = started.elapsed().as_micros() as u64, "handled");
+                drop(permit);
+            }
+            .instrument(span),
+        );
+    }
+}
+
+/// Returns once the watched flag is true.
+async fn requested(flag: &mut watch::Receiver<bool>) {
+    let _ = flag.wait_for(|v| *v).await;
+}
+
+/// Runs the service on one request and builds the message to send back, if any.
+async fn handle(
+    service: Option<&dyn Service>,
+    request: Message,
+    context: RequestContext,
+    details: bool,
+) -> Option<Message> {
+    let headers = request.headers.clone();
+    let two_way = headers.message_id.is_some();
+    let not_understood =
+        headers.not_understood(|ns, local| service.is_some_and(|s| s.understands(ns, local)));
+    let result = if !not_understood.is_empty() {
+        return two_way.then(|| Message::must_understand_fault(&headers, &not_understood));
+    } else {
+        match service {
+            Some(s) => s.call(request, context).await,
+            None => Err(ServiceError::ActionNotSupported(
+                headers.action.clone().unwrap_or_default(),
+            )),
+        }
+    };
+    if !two_way {
+        if let Err(e) = result {
+            debug!(error = %e, "one-way request failed");
+        }
+        return None;
+    }
+    let mut reply = match result {
+        Ok(Some(reply)) => reply,
+        Ok(None) => return None,
+        Err(ServiceError::ActionNotSupported(action)) => Message::fault(
+            Some(&headers),
+            names::WSA10_FAULT_ACTION.as_str(),
+            Fault::action_not_supported(&action),
+        ),
+        Err(ServiceError::Fault { fault, action }) => Message::fault(Some(&headers), action, fault),
+        Err(ServiceError::Internal(text)) => {
+            warn!(error = %text, "service error");
+            let reason = if details {
+                text
+            } else {
+                INTERNAL_ERROR_TEXT.to_owned()
+            };
+            Message::fault(
+                Some(&headers),
+                names::WCF_FAULT_ACTION,
+                Fault::internal_service_fault(reason),
+            )
+        }
+    };
+    reply.headers.relates_to = headers.message_id.clone().map(|id| RelatesTo {
+        id,
+        relationship: None,
+    });
+    if reply.headers.to.is_none() {
+        reply.headers.to = Some(names::ANONYMOUS.as_str().to_owned());
+    }
+    Some(reply)
+}

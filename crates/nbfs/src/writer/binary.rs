@@ -428,13 +428,14 @@ impl Node for BinaryNode<'_> {
     }
 
     /// QNameDictionaryText, or three text records when the name has no key.
-    fn qname(&mut self, prefix: u8, name: XmlString<'_>) {
+    fn qname(&mut self, prefix: u8, name: XmlString<'_>, joined: bool) {
         match self.key(name) {
             Some(k) => {
                 self.text_node_byte(r::QNAME_DICTIONARY_TEXT);
                 self.byte(prefix - b'a');
                 self.mb31(k);
             }
+            None if joined => self.text(&format!("{}:{}", prefix as char, name.as_str())),
             None => {
                 let p = [prefix];
                 self.text(std::str::from_utf8(&p).unwrap_or("a"));

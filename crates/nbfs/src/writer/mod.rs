@@ -30,7 +30,9 @@ trait Node {
     fn comment(&mut self, text: &str);
     fn text(&mut self, s: &str);
     fn dictionary_text(&mut self, s: XmlString<'_>);
-    fn qname(&mut self, prefix: u8, name: XmlString<'_>);
+    /// A QName; without a dictionary key, three text records (content) or, with `joined`
+    /// (attribute values and list items), one `p:name` text record.
+    fn qname(&mut self, prefix: u8, name: XmlString<'_>, joined: bool);
     fn bool(&mut self, v: bool);
     fn int32(&mut self, v: i32);
     fn int64(&mut self, v: i64);
@@ -336,7 +338,7 @@ impl<'s> Writer<'s> {
         match value {
             Value::Bytes(b) => n.bytes_text(&[], b),
             Value::Str(s) => n.text(s),
-            _ => write_value(n, value)?,
+            _ => write_value(n, value, true)?,
         }
         n.end_attribute();
         Ok(())
@@ -376,7 +378,7 @@ impl<'s> Writer<'s> {
             return Err(EncodeError::InvalidState("text outside the root element"));
         }
         self.close_start_tag();
-        write_value(node(&mut self.out), value)
+        write_value(node(&mut self.out), value, false)
     }
 
     /// Writes base64 content; like .NET, each call writes a multiple of 3 bytes and carries
@@ -443,7 +445,7 @@ impl<'s> Writer<'s> {
         let n = node(&mut self.out);
         match prefix.as_bytes() {
             [] => n.dictionary_text(local_name),
-            [p @ b'a'..=b'z'] => n.qname(*p, local_name),
+            [p @ b'a'..=b'z'] => n.qname(*p, local_name, false),
             _ => {
                 n.text(prefix);
                 n.text(":");
@@ -601,7 +603,9 @@ impl<'s> Writer<'s> {
 }
 
 /// Writes a typed value through the encoding's node writer.
-fn write_value(n: &mut dyn Node, value: &Value<'_>) -> Result<(), EncodeError> {
+/// Writes a typed value through the encoding's node writer; `joined` inside attribute values and
+/// lists, where a value must be one record.
+fn write_value(n: &mut dyn Node, value: &Value<'_>, joined: bool) -> Result<(), EncodeError> {
     match value {
         Value::Str(s) => n.text(s),
         Value::Utf16(u) => n.text(&u.chars().collect::<String>()),
@@ -624,7 +628,7 @@ fn write_value(n: &mut dyn Node, value: &Value<'_>) -> Result<(), EncodeError> {
                     "QName prefix must be a letter a-z",
                 ));
             }
-            n.qname(q.prefix, q.name)
+            n.qname(q.prefix, q.name, joined)
         }
         Value::List(items) => {
             n.start_list();
@@ -634,7 +638,7 @@ fn write_value(n: &mut dyn Node, value: &Value<'_>) -> Result<(), EncodeError> {
                 }
                 match item {
                     Value::List(_) => return Err(EncodeError::InvalidState("nested list")),
-                    _ => write_value(n, item)?,
+                    _ => write_value(n, item, true)?,
                 }
             }
             n.end_list();

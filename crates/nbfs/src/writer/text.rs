@@ -159,7 +159,7 @@ impl Node for TextNode {
         self.escaped(s.as_str());
     }
 
-    fn qname(&mut self, prefix: u8, name: XmlString<'_>) {
+    fn qname(&mut self, prefix: u8, name: XmlString<'_>, _joined: bool) {
         self.out.push(prefix);
         self.out.push(b':');
         self.escaped(name.as_str());

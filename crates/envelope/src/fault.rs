@@ -240,7 +240,7 @@ impl Fault {
             match local.as_str() {
                 "Code" => {
                     reader.advance()?;
-                    fault.code = read_code(reader)?;
+                    fault.code = read_code(reader, true)?;
                 }
                 "Reason" => {
                     reader.advance()?;
@@ -299,19 +299,33 @@ fn write_code(w: &mut Writer<'_>, code: &FaultCode) -> Result<(), EncodeError> {
     Ok(())
 }
 
+/// The SOAP 1.2 fault codes, which a top-level code written without a prefix (as Mono writes
+/// them) is taken to mean, as .NET does.
+const SOAP_CODES: [&str; 5] = [
+    "Sender",
+    "Receiver",
+    "VersionMismatch",
+    "MustUnderstand",
+    "DataEncodingUnknown",
+];
+
 /// Reads `Value` and nested `Subcode`s up to the enclosing end tag (consumed).
-fn read_code(reader: &mut (impl XmlRead + ?Sized)) -> Result<FaultCode, XmlError> {
+fn read_code(reader: &mut (impl XmlRead + ?Sized), top: bool) -> Result<FaultCode, XmlError> {
     let soap = names::SOAP12_NS.as_str();
     let mut value = None;
     let mut subcode = None;
     loop {
         match reader.move_to_content()? {
             Some(Node::StartElement(e)) if e.namespace == soap && e.local_name == "Value" => {
-                value = Some(read_qname(reader)?);
+                let mut name = read_qname(reader)?;
+                if top && name.namespace.is_empty() && SOAP_CODES.contains(&name.name.as_str()) {
+                    name.namespace = soap.to_owned();
+                }
+                value = Some(name);
             }
             Some(Node::StartElement(e)) if e.namespace == soap && e.local_name == "Subcode" => {
                 reader.advance()?;
-                subcode = Some(Box::new(read_code(reader)?));
+                subcode = Some(Box::new(read_code(reader, false)?));
             }
             Some(Node::StartElement(_)) => reader.skip()?,
             Some(Node::EndElement) => {

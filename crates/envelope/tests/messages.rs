@@ -410,3 +410,14 @@ fn malformed_input_is_an_error_not_a_panic() {
         Err(MessageError::Xml(_))
     ));
 }
+
+#[test]
+fn an_unprefixed_top_level_fault_code_is_a_soap_code() {
+    let xml = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><s:Fault><s:Code><s:Value>Sender</s:Value></s:Code><s:Reason><s:Text xml:lang="">no</s:Text></s:Reason></s:Fault></s:Body></s:Envelope>"#;
+    let m = MessageEncoder::new(Encoding::Text)
+        .decode(Bytes::from(xml))
+        .unwrap();
+    let f = m.read_fault().unwrap().unwrap();
+    assert_eq!(f.code.value, QualifiedName::soap("Sender"));
+    assert_eq!(f.reasons[0].lang, "");
+}

@@ -270,6 +270,12 @@ impl<'a> Reader<'a> {
         &self.attributes
     }
 
+    /// True when the next event will be text (so a caller joining adjacent text need not read
+    /// ahead to find out).
+    pub fn next_is_text(&self) -> bool {
+        !self.pending_end && !self.fragment_done && self.cur.peek().is_some_and(r::is_text)
+    }
+
     /// The namespace declarations in scope, outermost first (later ones shadow earlier ones).
     pub fn namespaces_in_scope(&self) -> impl Iterator<Item = (&'a str, XmlString<'a>)> + '_ {
         self.namespaces.iter().copied()
@@ -277,7 +283,12 @@ impl<'a> Reader<'a> {
 
     /// The namespace `prefix` is bound to at the current position.
     pub fn lookup_namespace(&self, prefix: &str) -> Option<XmlString<'a>> {
-        if let Some((_, ns)) = self.namespaces.iter().rev().find(|(p, _)| *p == prefix) {
+        if let Some((_, ns)) = self
+            .namespaces
+            .iter()
+            .rev()
+            .find(|(p, _)| crate::string::short_eq(p, prefix))
+        {
             return Some(*ns);
         }
         match prefix {

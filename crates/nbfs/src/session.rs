@@ -2,6 +2,7 @@
 //! and the table that prefixes every `application/soap+msbinsession1` message.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::cursor::{mb31_len, write_mb31, Cursor};
@@ -124,11 +125,34 @@ impl ReaderSession {
     }
 }
 
+/// FNV-1a: session strings are short and few, and this table is looked up for every
+/// dynamic name written, where SipHash's cost shows.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// The strings we have sent a peer, keyed by value, with WCF's quota rule: once a string does
 /// not fit the remaining budget, the budget drops to zero and nothing more is ever added.
 #[derive(Debug, Clone)]
 pub struct WriterSession {
-    keys: HashMap<String, u32>,
+    keys: HashMap<String, u32, BuildHasherDefault<Fnv>>,
     /// Strings added since the last [`WriterSession::write_table`], in first-use order.
     new_strings: Vec<String>,
     budget: usize,
@@ -149,7 +173,7 @@ impl WriterSession {
     /// A session that may add strings costing up to `quota` bytes in all.
     pub fn with_quota(quota: usize) -> Self {
         Self {
-            keys: HashMap::new(),
+            keys: HashMap::default(),
             new_strings: Vec::new(),
             budget: quota,
         }
@@ -180,6 +204,14 @@ impl WriterSession {
         self.keys.insert(text.to_owned(), key);
         self.new_strings.push(text.to_owned());
         Some(key)
+    }
+
+    /// Inserts the string table of the strings added since the last call (`00` if none) at the
+    /// start of `out`.
+    pub fn prepend_table(&mut self, out: &mut Vec<u8>) {
+        let mut table = Vec::new();
+        self.write_table(&mut table);
+        out.splice(0..0, table);
     }
 
     /// Appends the string table of the strings added since the last call (`00` if none).

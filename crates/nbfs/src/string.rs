@@ -131,3 +131,16 @@ impl<'a> From<&'a str> for XmlString<'a> {
         Self::inline(text)
     }
 }
+
+/// String equality without a `memcmp` call for the short strings prefixes and names are.
+#[inline]
+pub(crate) fn short_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() <= 16 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    a == b
+}

@@ -60,6 +60,9 @@ impl<'a> BinaryXmlReader<'a> {
 
     /// After a text event: joins any text events that follow it.
     fn join_text(&mut self, first: Value<'a>) -> Result<Current<'a>, XmlError> {
+        if !self.reader.next_is_text() {
+            return Ok(Current::Event(Event::Text(first)));
+        }
         let next = self.reader.next_event()?;
         let Some(Event::Text(second)) = next else {
             self.pending = next;

@@ -566,13 +566,11 @@ impl<'s> Writer<'s> {
         let Output::Binary(b) = &mut self.out else {
             return Err(EncodeError::InvalidState("a text writer has no session"));
         };
-        let document = std::mem::take(&mut b.out);
-        let mut message = Vec::with_capacity(document.len() + 16);
+        let mut message = std::mem::take(&mut b.out);
         match b.session() {
-            Some(s) => s.write_table(&mut message),
+            Some(s) => s.prepend_table(&mut message),
             None => return Err(EncodeError::InvalidState("no session")),
         }
-        message.extend_from_slice(&document);
         Ok(message)
     }
 

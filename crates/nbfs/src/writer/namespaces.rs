@@ -58,7 +58,7 @@ impl Namespaces {
     }
 
     fn prefix_of(&self, e: &Entry) -> &str {
-        &self.arena[e.prefix.clone()]
+        self.arena.get(e.prefix.clone()).unwrap_or_default()
     }
 
     fn uri_of(&self, e: &Entry) -> &str {

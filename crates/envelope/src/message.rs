@@ -110,6 +110,14 @@ impl XmlRead for BodyReader<'_> {
         }
     }
 
+    fn kind(&self) -> Option<crate::xml::NodeKind> {
+        match self {
+            Self::Text(r) => r.kind(),
+            Self::Binary(r) => r.kind(),
+            Self::Empty => None,
+        }
+    }
+
     fn node(&self) -> Option<Node<'_>> {
         match self {
             Self::Text(r) => r.node(),

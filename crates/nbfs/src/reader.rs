@@ -62,6 +62,23 @@ pub enum Event<'a> {
     Array(Array<'a>),
 }
 
+/// The kind of node [`Reader::read`] moved to; the node itself is read with the accessors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeType {
+    /// An element start: [`Reader::element`], [`Reader::attributes`].
+    StartElement,
+    /// The end of the innermost open element.
+    EndElement,
+    /// Text: [`Reader::value`].
+    Text,
+    /// A comment: [`Reader::comment`].
+    Comment,
+    /// An Array record: [`Reader::array`], [`Reader::attributes`].
+    Array,
+    /// The end of the input.
+    None,
+}
+
 /// An element's name.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Element<'a> {
@@ -189,6 +206,11 @@ pub struct Reader<'a> {
     fragment_done: bool,
     /// Length of `namespaces` before the element being read declared anything.
     scope_start: usize,
+    /// The current node, as `read` left it.
+    element: Element<'a>,
+    value: Value<'a>,
+    comment: &'a str,
+    array: (ArrayType, &'a [u8]),
 }
 
 impl<'a> Reader<'a> {
@@ -207,6 +229,14 @@ impl<'a> Reader<'a> {
             fragment: false,
             fragment_done: false,
             scope_start: 0,
+            element: Element {
+                prefix: "",
+                local_name: XmlString::inline(""),
+                namespace: XmlString::inline(""),
+            },
+            value: Value::Str(""),
+            comment: "",
+            array: (ArrayType::Bool, &[]),
         }
     }
 
@@ -302,6 +332,44 @@ impl<'a> Reader<'a> {
     /// The next event; `Ok(None)` at the end of a well-formed document.
     #[allow(clippy::should_implement_trait)]
     pub fn next_event(&mut self) -> Result<Option<Event<'a>>, DecodeError> {
+        Ok(Some(match self.read()? {
+            NodeType::None => return Ok(None),
+            NodeType::StartElement => Event::StartElement(self.element),
+            NodeType::EndElement => Event::EndElement,
+            NodeType::Text => Event::Text(self.value.clone()),
+            NodeType::Comment => Event::Comment(self.comment),
+            NodeType::Array => Event::Array(self.array()),
+        }))
+    }
+
+    /// The current (or last) element: the start element or the Array's element.
+    pub fn element(&self) -> Element<'a> {
+        self.element
+    }
+
+    /// The current text value.
+    pub fn value(&self) -> &Value<'a> {
+        &self.value
+    }
+
+    /// The current comment.
+    pub fn comment(&self) -> &'a str {
+        self.comment
+    }
+
+    /// The current Array record.
+    pub fn array(&self) -> Array<'a> {
+        Array {
+            element: self.element,
+            item_type: self.array.0,
+            data: self.array.1,
+        }
+    }
+
+    /// Moves to the next node and says what it is; the node is then read with
+    /// [`Reader::element`], [`Reader::value`], [`Reader::comment`] or [`Reader::array`]. The
+    /// same checks as [`Reader::next_event`], without building an event.
+    pub fn read(&mut self) -> Result<NodeType, DecodeError> {
         if let Some(len) = self.ended_scope.take() {
             self.namespaces.truncate(len);
         }
@@ -309,16 +377,16 @@ impl<'a> Reader<'a> {
             self.pending_end = false;
             if self.fragment && self.open.is_empty() {
                 self.fragment_done = true;
-                return Ok(None);
+                return Ok(NodeType::None);
             }
-            return Ok(Some(self.end_element()));
+            return Ok(self.end_element());
         }
         if self.fragment_done {
-            return Ok(None);
+            return Ok(NodeType::None);
         }
         let Some(t) = self.cur.peek() else {
             return match (self.open.len(), self.fragment) {
-                (0, false) => Ok(None),
+                (0, false) => Ok(NodeType::None),
                 (n, _) => Err(self
                     .cur
                     .error(K::UnclosedElements(n + usize::from(self.fragment)))),
@@ -331,31 +399,37 @@ impl<'a> Reader<'a> {
                 if self.open.is_empty() {
                     if self.fragment {
                         self.fragment_done = true;
-                        return Ok(None);
+                        return Ok(NodeType::None);
                     }
                     return Err(self.cur.error_at(at, K::UnbalancedEndElement));
                 }
-                Ok(Some(self.end_element()))
+                Ok(self.end_element())
             }
-            r::COMMENT => Ok(Some(Event::Comment(self.cur.string()?))),
-            r::ARRAY => self.array(at).map(|a| Some(Event::Array(a))),
+            r::COMMENT => {
+                self.comment = self.cur.string()?;
+                Ok(NodeType::Comment)
+            }
+            r::ARRAY => {
+                self.read_array(at)?;
+                Ok(NodeType::Array)
+            }
             _ if r::is_element(t) => {
-                let element = self.start_element(t, at)?;
+                self.element = self.start_element(t, at)?;
                 self.open.push(self.scope_start);
-                Ok(Some(Event::StartElement(element)))
+                Ok(NodeType::StartElement)
             }
             _ if r::is_text(t) => {
-                let value = self.text(t, at)?;
+                self.value = self.text(t, at)?;
                 if self.open.is_empty() && !self.fragment {
                     if t % 2 == 1 {
                         return Err(self.cur.error_at(at, K::UnbalancedEndElement));
                     }
-                    if !value.is_whitespace() {
+                    if !self.value.is_whitespace() {
                         return Err(self.cur.error_at(at, K::TextOutsideRoot));
                     }
                 }
                 self.pending_end = t % 2 == 1;
-                Ok(Some(Event::Text(value)))
+                Ok(NodeType::Text)
             }
             _ if r::is_attribute(t) => Err(self.cur.error_at(
                 at,
@@ -368,9 +442,9 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn end_element(&mut self) -> Event<'a> {
+    fn end_element(&mut self) -> NodeType {
         self.ended_scope = self.open.pop();
-        Event::EndElement
+        NodeType::EndElement
     }
 
     /// Reads an element record and its attributes; declarations stay in scope from
@@ -443,7 +517,12 @@ impl<'a> Reader<'a> {
     }
 
     fn read_attributes(&mut self) -> Result<(), DecodeError> {
-        self.attributes.clear();
+        if !self.attributes.is_empty() {
+            self.attributes.clear();
+        }
+        if !self.cur.peek().is_some_and(r::is_attribute) {
+            return Ok(());
+        }
         while let Some(t) = self.cur.peek().filter(|t| r::is_attribute(*t)) {
             let at = self.cur.position();
             self.cur.u8()?;
@@ -583,7 +662,7 @@ impl<'a> Reader<'a> {
         String::new()
     }
 
-    fn array(&mut self, at: usize) -> Result<Array<'a>, DecodeError> {
+    fn read_array(&mut self, at: usize) -> Result<(), DecodeError> {
         let et_at = self.cur.position();
         let et = self.cur.u8()?;
         if !r::is_element(et) {
@@ -595,7 +674,7 @@ impl<'a> Reader<'a> {
                 },
             ));
         }
-        let element = self.start_element(et, at)?;
+        self.element = self.start_element(et, at)?;
         self.ended_scope = Some(self.scope_start);
         let end_at = self.cur.position();
         let end = self.cur.u8()?;
@@ -638,11 +717,8 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        Ok(Array {
-            element,
-            item_type,
-            data,
-        })
+        self.array = (item_type, data);
+        Ok(())
     }
 
     /// Reads the payload of text record `t` (type byte already consumed at `at`).

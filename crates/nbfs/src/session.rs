@@ -125,25 +125,28 @@ impl ReaderSession {
     }
 }
 
-/// FNV-1a: session strings are short and few, and this table is looked up for every
-/// dynamic name written, where SipHash's cost shows.
+/// A word-at-a-time multiplicative hash (FxHash's scheme): session strings are looked up for
+/// every dynamic name written, where SipHash's cost shows. The table holds at most a few
+/// hundred strings a peer cannot choose, so flooding resistance is not needed.
 #[derive(Default)]
-struct Fnv(u64);
+struct WordHash(u64);
 
-impl Hasher for Fnv {
+impl Hasher for WordHash {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let word = u64::from_le_bytes(c.try_into().expect("8-byte chunk"));
+            h = (h.rotate_left(5) ^ word).wrapping_mul(K);
         }
+        let mut tail = [0u8; 8];
+        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(tail) ^ bytes.len() as u64).wrapping_mul(K);
         self.0 = h;
     }
 }
@@ -152,7 +155,7 @@ impl Hasher for Fnv {
 /// not fit the remaining budget, the budget drops to zero and nothing more is ever added.
 #[derive(Debug, Clone)]
 pub struct WriterSession {
-    keys: HashMap<String, u32, BuildHasherDefault<Fnv>>,
+    keys: HashMap<String, u32, BuildHasherDefault<WordHash>>,
     /// Strings added since the last [`WriterSession::write_table`], in first-use order.
     new_strings: Vec<String>,
     budget: usize,

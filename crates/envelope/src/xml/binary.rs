@@ -1,21 +1,23 @@
-//! [`XmlRead`] over .NET Binary XML: wraps [`soapws_nbfs::Reader`], expands Array records into
-//! elements and joins adjacent text records into one text node, as .NET's reader presents them.
+//! [`XmlRead`] over .NET Binary XML: wraps [`soapws_nbfs::Reader`] (positioned, so no event is
+//! built or copied), expands Array records into elements and joins adjacent text records into
+//! one text node, as .NET's reader presents them.
 
-use soapws_nbfs::{Array, Attribute, Event, Reader, Value};
+use soapws_nbfs::{Attribute, NodeType, Reader, Value};
 
-use super::{Node, XmlError, XmlRead};
+use super::{Node, NodeKind, XmlError, XmlRead};
 
 /// The node the reader is on.
-enum Current<'a> {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Current {
     None,
-    Event(Event<'a>),
-    /// Several adjacent text records joined.
-    JoinedText(String),
-    /// Several adjacent Bytes records joined.
-    JoinedBytes(Vec<u8>),
-    /// Item `index` of an array; `phase` 0 = start, 1 = value, 2 = end.
+    /// The node the inner reader is on.
+    Inner(NodeType),
+    /// Several adjacent text records joined into `joined_text`.
+    JoinedText,
+    /// Several adjacent Bytes records joined into `joined_bytes`.
+    JoinedBytes,
+    /// Item `index` of the inner reader's array; `phase` 0 = start, 1 = value, 2 = end.
     ArrayItem {
-        array: Array<'a>,
         index: usize,
         phase: u8,
     },
@@ -24,9 +26,9 @@ enum Current<'a> {
 /// Reads binary XML through [`XmlRead`].
 pub struct BinaryXmlReader<'a> {
     reader: Reader<'a>,
-    current: Current<'a>,
-    /// An event read ahead while joining text.
-    pending: Option<Event<'a>>,
+    current: Current,
+    joined_text: String,
+    joined_bytes: Vec<u8>,
     depth: usize,
 }
 
@@ -36,7 +38,8 @@ impl<'a> BinaryXmlReader<'a> {
         Self {
             reader,
             current: Current::None,
-            pending: None,
+            joined_text: String::new(),
+            joined_bytes: Vec::new(),
             depth: 0,
         }
     }
@@ -51,128 +54,122 @@ impl<'a> BinaryXmlReader<'a> {
         &self.reader
     }
 
-    fn next_event(&mut self) -> Result<Option<Event<'a>>, XmlError> {
-        match self.pending.take() {
-            Some(e) => Ok(Some(e)),
-            None => Ok(self.reader.next_event()?),
-        }
-    }
-
-    /// After a text event: joins any text events that follow it.
-    fn join_text(&mut self, first: Value<'a>) -> Result<Current<'a>, XmlError> {
-        if !self.reader.next_is_text() {
-            return Ok(Current::Event(Event::Text(first)));
-        }
-        let next = self.reader.next_event()?;
-        let Some(Event::Text(second)) = next else {
-            self.pending = next;
-            return Ok(Current::Event(Event::Text(first)));
-        };
-        if let (Value::Bytes(a), Value::Bytes(b)) = (&first, &second) {
-            let mut bytes = [*a, *b].concat();
-            loop {
-                match self.reader.next_event()? {
-                    Some(Event::Text(Value::Bytes(more))) => bytes.extend_from_slice(more),
-                    Some(Event::Text(other)) => {
-                        let mut text = Value::Bytes(&bytes).to_text();
-                        other.write_text(&mut text);
-                        return self.join_rest(text);
-                    }
+    /// On a text node followed by more text: joins them (the reader ends on the last one).
+    fn join_text(&mut self) -> Result<Current, XmlError> {
+        if let Value::Bytes(b) = self.reader.value() {
+            self.joined_bytes.clear();
+            self.joined_bytes.extend_from_slice(b);
+            while self.reader.next_is_text() {
+                self.reader.read()?;
+                match self.reader.value() {
+                    Value::Bytes(more) => self.joined_bytes.extend_from_slice(more),
                     other => {
-                        self.pending = other;
-                        return Ok(Current::JoinedBytes(bytes));
+                        self.joined_text = Value::Bytes(&self.joined_bytes).to_text();
+                        other.write_text(&mut self.joined_text);
+                        return self.join_rest();
                     }
                 }
             }
+            return Ok(Current::JoinedBytes);
         }
-        let mut text = first.to_text();
-        second.write_text(&mut text);
-        self.join_rest(text)
+        self.joined_text.clear();
+        self.reader.value().write_text(&mut self.joined_text);
+        self.join_rest()
     }
 
-    fn join_rest(&mut self, mut text: String) -> Result<Current<'a>, XmlError> {
-        loop {
-            match self.reader.next_event()? {
-                Some(Event::Text(v)) => v.write_text(&mut text),
-                other => {
-                    self.pending = other;
-                    return Ok(Current::JoinedText(text));
-                }
-            }
+    fn join_rest(&mut self) -> Result<Current, XmlError> {
+        while self.reader.next_is_text() {
+            self.reader.read()?;
+            self.reader.value().write_text(&mut self.joined_text);
         }
+        Ok(Current::JoinedText)
     }
 }
 
 impl XmlRead for BinaryXmlReader<'_> {
     fn advance(&mut self) -> Result<bool, XmlError> {
-        if matches!(
-            self.current,
-            Current::Event(Event::EndElement) | Current::ArrayItem { phase: 2, .. }
-        ) {
-            self.depth -= 1;
+        match self.current {
+            Current::Inner(NodeType::EndElement) | Current::ArrayItem { phase: 2, .. } => {
+                self.depth -= 1
+            }
+            _ => {}
         }
-        if let Current::ArrayItem {
-            array,
-            index,
-            phase,
-        } = &mut self.current
-        {
-            if *phase < 2 {
-                *phase += 1;
+        if let Current::ArrayItem { index, phase } = self.current {
+            if phase < 2 {
+                self.current = Current::ArrayItem {
+                    index,
+                    phase: phase + 1,
+                };
                 return Ok(true);
             }
-            if *index + 1 < array.len() {
-                *index += 1;
-                *phase = 0;
-                self.depth += 1;
-                return Ok(true);
-            }
-        }
-        self.current = match self.next_event()? {
-            None => Current::None,
-            Some(Event::Text(v)) => self.join_text(v)?,
-            Some(Event::StartElement(e)) => {
-                self.depth += 1;
-                Current::Event(Event::StartElement(e))
-            }
-            Some(Event::Array(array)) => {
-                self.depth += 1;
-                Current::ArrayItem {
-                    array,
-                    index: 0,
+            if index + 1 < self.reader.array().len() {
+                self.current = Current::ArrayItem {
+                    index: index + 1,
                     phase: 0,
-                }
+                };
+                self.depth += 1;
+                return Ok(true);
             }
-            Some(e) => Current::Event(e),
+        }
+        self.current = match self.reader.read()? {
+            NodeType::None => Current::None,
+            NodeType::Text if self.reader.next_is_text() => self.join_text()?,
+            NodeType::StartElement => {
+                self.depth += 1;
+                Current::Inner(NodeType::StartElement)
+            }
+            NodeType::Array => {
+                self.depth += 1;
+                Current::ArrayItem { index: 0, phase: 0 }
+            }
+            other => Current::Inner(other),
         };
-        Ok(!matches!(self.current, Current::None))
+        Ok(self.current != Current::None)
+    }
+
+    fn kind(&self) -> Option<NodeKind> {
+        Some(match self.current {
+            Current::None | Current::Inner(NodeType::None) => return None,
+            Current::Inner(NodeType::StartElement | NodeType::Array)
+            | Current::ArrayItem { phase: 0, .. } => NodeKind::StartElement,
+            Current::Inner(NodeType::EndElement) | Current::ArrayItem { phase: 2, .. } => {
+                NodeKind::EndElement
+            }
+            Current::Inner(NodeType::Text)
+            | Current::JoinedText
+            | Current::JoinedBytes
+            | Current::ArrayItem { .. } => NodeKind::Text,
+            Current::Inner(NodeType::Comment) => NodeKind::Comment,
+        })
     }
 
     fn node(&self) -> Option<Node<'_>> {
-        Some(match &self.current {
-            Current::None => return None,
-            Current::Event(Event::StartElement(e)) => Node::StartElement(*e),
-            Current::Event(Event::EndElement) => Node::EndElement,
-            Current::Event(Event::Text(v)) => Node::Text(v.clone()),
-            Current::Event(Event::Comment(c)) => Node::Comment(c),
-            Current::Event(Event::Array(_)) => unreachable!("arrays are expanded"),
-            Current::JoinedText(t) => Node::Text(Value::Str(t)),
-            Current::JoinedBytes(b) => Node::Text(Value::Bytes(b)),
-            Current::ArrayItem {
-                array,
-                index,
-                phase,
-            } => match phase {
-                0 => Node::StartElement(array.element),
-                1 => Node::Text(array.value(*index).expect("index within the array")),
+        Some(match self.current {
+            Current::None | Current::Inner(NodeType::None) => return None,
+            Current::Inner(NodeType::StartElement | NodeType::Array) => {
+                Node::StartElement(self.reader.element())
+            }
+            Current::Inner(NodeType::EndElement) => Node::EndElement,
+            Current::Inner(NodeType::Text) => Node::Text(self.reader.value().clone()),
+            Current::Inner(NodeType::Comment) => Node::Comment(self.reader.comment()),
+            Current::JoinedText => Node::Text(Value::Str(&self.joined_text)),
+            Current::JoinedBytes => Node::Text(Value::Bytes(&self.joined_bytes)),
+            Current::ArrayItem { index, phase } => match phase {
+                0 => Node::StartElement(self.reader.element()),
+                1 => Node::Text(
+                    self.reader
+                        .array()
+                        .value(index)
+                        .expect("index within the array"),
+                ),
                 _ => Node::EndElement,
             },
         })
     }
 
     fn attribute_count(&self) -> usize {
-        match &self.current {
-            Current::Event(Event::StartElement(_)) | Current::ArrayItem { phase: 0, .. } => {
+        match self.current {
+            Current::Inner(NodeType::StartElement) | Current::ArrayItem { phase: 0, .. } => {
                 self.reader.attributes().len()
             }
             _ => 0,

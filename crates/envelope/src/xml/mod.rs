@@ -29,6 +29,19 @@ pub enum Node<'a> {
     Comment(&'a str),
 }
 
+/// The kind of node a reader is on (cheap to ask, unlike [`XmlRead::node`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    /// An element start.
+    StartElement,
+    /// An element end.
+    EndElement,
+    /// Text.
+    Text,
+    /// A comment.
+    Comment,
+}
+
 /// XML that cannot be read, or is not what the reader of it expected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -76,6 +89,8 @@ pub enum XmlError {
 pub trait XmlRead {
     /// Moves to the next node; `Ok(false)` at the end of the input (or of the fragment).
     fn advance(&mut self) -> Result<bool, XmlError>;
+    /// The kind of node the reader is on; `None` before the first `advance` and at the end.
+    fn kind(&self) -> Option<NodeKind>;
     /// The node the reader is on; `None` before the first `advance` and at the end.
     fn node(&self) -> Option<Node<'_>>;
     /// Number of attributes (namespace declarations included) of the current start element.
@@ -93,17 +108,21 @@ pub trait XmlRead {
 pub trait XmlReadExt: XmlRead {
     /// Skips comments and white-space text; returns the node it stops on (`None` at the end).
     fn move_to_content(&mut self) -> Result<Option<Node<'_>>, XmlError> {
+        self.skip_to_content()?;
+        Ok(self.node())
+    }
+
+    /// Skips comments and white-space text; returns the kind of node it stops on.
+    fn skip_to_content(&mut self) -> Result<Option<NodeKind>, XmlError> {
         loop {
-            let skip = match self.node() {
-                None => false,
-                Some(Node::Comment(_)) => true,
-                Some(Node::Text(v)) => v.is_whitespace(),
-                Some(_) => false,
+            let skip = match self.kind() {
+                Some(NodeKind::Comment) => true,
+                Some(NodeKind::Text) => {
+                    matches!(self.node(), Some(Node::Text(v)) if v.is_whitespace())
+                }
+                other => return Ok(other),
             };
-            if !skip {
-                return Ok(self.node());
-            }
-            if !self.advance()? {
+            if skip && !self.advance()? {
                 return Ok(None);
             }
         }
@@ -128,13 +147,11 @@ pub trait XmlReadExt: XmlRead {
 
     /// Expects an end element (after skipping comments and white space) and moves past it.
     fn read_end_element(&mut self) -> Result<(), XmlError> {
-        match self.move_to_content()? {
-            Some(Node::EndElement) => {
-                self.advance()?;
-                Ok(())
-            }
-            _ => Err(self.unexpected("an end tag")),
+        if self.skip_to_content()? != Some(NodeKind::EndElement) {
+            return Err(self.unexpected("an end tag"));
         }
+        self.advance()?;
+        Ok(())
     }
 
     /// On a start element: converts its text content with `f` and moves past the end tag. Both

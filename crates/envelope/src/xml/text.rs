@@ -8,7 +8,7 @@ use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::XmlVersion;
 use soapws_nbfs::{Attribute, Element, Quotas, Value, XmlString, XMLNS_NAMESPACE, XML_NAMESPACE};
 
-use super::{Node, XmlError, XmlRead};
+use super::{Node, NodeKind, XmlError, XmlRead};
 
 /// Where a name's namespace is: no namespace, the `xml` namespace, or a declaration.
 #[derive(Clone, Copy, Debug)]
@@ -379,6 +379,16 @@ impl<'a> XmlRead for TextXmlReader<'a> {
             };
             return Ok(!matches!(self.current, Current::None));
         }
+    }
+
+    fn kind(&self) -> Option<NodeKind> {
+        Some(match self.current {
+            Current::None => return None,
+            Current::Start { .. } => NodeKind::StartElement,
+            Current::End => NodeKind::EndElement,
+            Current::Text(_) => NodeKind::Text,
+            Current::Comment(_) => NodeKind::Comment,
+        })
     }
 
     fn node(&self) -> Option<Node<'_>> {

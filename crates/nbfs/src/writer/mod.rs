@@ -164,11 +164,15 @@ enum Prefix<'p> {
     Declared(usize),
 }
 
-fn node<'o>(out: &'o mut Output<'_>) -> &'o mut dyn Node {
-    match out {
-        Output::Binary(b) => b,
-        Output::Text(t) => t,
-    }
+/// Runs `$body` with `$n` bound to the encoding's node writer (static dispatch, so the record
+/// writing inlines).
+macro_rules! with_node {
+    ($out:expr, $n:ident => $body:expr) => {
+        match $out {
+            Output::Binary($n) => $body,
+            Output::Text($n) => $body,
+        }
+    };
 }
 
 impl Default for Writer<'_> {
@@ -249,7 +253,7 @@ impl<'s> Writer<'s> {
         self.ns.enter();
         let prefix = self.element_prefix(prefix, ns)?;
         let prefix = Self::prefix_str(&self.ns, prefix);
-        node(&mut self.out).start_element(prefix, local_name);
+        with_node!(&mut self.out, n => n.start_element(prefix, local_name));
         self.start_tag_open = true;
         Ok(())
     }
@@ -333,14 +337,15 @@ impl<'s> Writer<'s> {
             }
         };
         let prefix = Self::prefix_str(&self.ns, prefix);
-        let n = node(&mut self.out);
-        n.start_attribute(prefix, local_name);
-        match value {
-            Value::Bytes(b) => n.bytes_text(&[], b),
-            Value::Str(s) => n.text(s),
-            _ => write_value(n, value, true)?,
-        }
-        n.end_attribute();
+        with_node!(&mut self.out, n => {
+            n.start_attribute(prefix, local_name);
+            match value {
+                Value::Bytes(b) => n.bytes_text(&[], b),
+                Value::Str(s) => n.text(s),
+                _ => write_value(n, value, true)?,
+            }
+            n.end_attribute();
+        });
         Ok(())
     }
 
@@ -378,7 +383,7 @@ impl<'s> Writer<'s> {
             return Err(EncodeError::InvalidState("text outside the root element"));
         }
         self.close_start_tag();
-        write_value(node(&mut self.out), value, false)
+        with_node!(&mut self.out, n => write_value(n, value, false))
     }
 
     /// Writes base64 content; like .NET, each call writes a multiple of 3 bytes and carries
@@ -398,7 +403,8 @@ impl<'s> Writer<'s> {
         if whole >= 3 {
             let from_input = whole - self.trail_len;
             let trail = self.trail;
-            node(&mut self.out).bytes_text(&trail[..self.trail_len], &bytes[..from_input]);
+            let trail = &trail[..self.trail_len];
+            with_node!(&mut self.out, n => n.bytes_text(trail, &bytes[..from_input]));
             let rest = &bytes[from_input..];
             self.trail[..rest.len()].copy_from_slice(rest);
             self.trail_len = rest.len();
@@ -412,7 +418,8 @@ impl<'s> Writer<'s> {
     fn flush_base64(&mut self) {
         if self.trail_len > 0 {
             let trail = self.trail;
-            node(&mut self.out).bytes_text(&trail[..self.trail_len], &[]);
+            let trail = &trail[..self.trail_len];
+            with_node!(&mut self.out, n => n.bytes_text(trail, &[]));
             self.trail_len = 0;
         }
     }
@@ -442,8 +449,7 @@ impl<'s> Writer<'s> {
         }
         self.close_start_tag();
         let prefix = Self::prefix_str(&self.ns, prefix);
-        let n = node(&mut self.out);
-        match prefix.as_bytes() {
+        with_node!(&mut self.out, n => match prefix.as_bytes() {
             [] => n.dictionary_text(local_name),
             [p @ b'a'..=b'z'] => n.qname(*p, local_name, false),
             _ => {
@@ -451,7 +457,7 @@ impl<'s> Writer<'s> {
                 n.text(":");
                 n.dictionary_text(local_name);
             }
-        }
+        });
         Ok(())
     }
 
@@ -464,7 +470,7 @@ impl<'s> Writer<'s> {
         }
         self.flush_base64();
         self.close_start_tag();
-        node(&mut self.out).comment(text);
+        with_node!(&mut self.out, n => n.comment(text));
         Ok(())
     }
 
@@ -533,9 +539,9 @@ impl<'s> Writer<'s> {
         if self.start_tag_open {
             self.declare_namespaces();
             self.start_tag_open = false;
-            node(&mut self.out).end_start_tag(true);
+            with_node!(&mut self.out, n => n.end_start_tag(true));
         } else {
-            node(&mut self.out).end_element();
+            with_node!(&mut self.out, n => n.end_element());
         }
         self.ns.exit(self.depth);
         self.depth -= 1;
@@ -545,7 +551,7 @@ impl<'s> Writer<'s> {
     /// Like .NET's `Flush()`: in binary XML the next EndElement is then not folded. Base64
     /// bytes carried to the next call stay carried.
     pub fn flush(&mut self) {
-        node(&mut self.out).flush();
+        with_node!(&mut self.out, n => n.flush());
     }
 
     /// Number of open elements.
@@ -556,7 +562,7 @@ impl<'s> Writer<'s> {
     /// Closes any open elements and returns the document.
     pub fn finish(mut self) -> Result<Vec<u8>, EncodeError> {
         self.close_all()?;
-        Ok(std::mem::take(node(&mut self.out).output()))
+        Ok(with_node!(&mut self.out, n => std::mem::take(n.output())))
     }
 
     /// Closes any open elements and returns the message: the session's string table (strings
@@ -587,23 +593,25 @@ impl<'s> Writer<'s> {
         if self.start_tag_open {
             self.start_tag_open = false;
             self.declare_namespaces();
-            node(&mut self.out).end_start_tag(false);
+            with_node!(&mut self.out, n => n.end_start_tag(false));
         }
     }
 
     fn declare_namespaces(&mut self) {
-        let n = node(&mut self.out);
-        for from_end in (1..=self.ns.count_at(self.depth)).rev() {
-            let d = self.ns.declaration(from_end);
-            n.xmlns(d.prefix, d.uri);
-        }
+        let count = self.ns.count_at(self.depth);
+        with_node!(&mut self.out, n => {
+            for from_end in (1..=count).rev() {
+                let d = self.ns.declaration(from_end);
+                n.xmlns(d.prefix, d.uri);
+            }
+        });
     }
 }
 
 /// Writes a typed value through the encoding's node writer.
 /// Writes a typed value through the encoding's node writer; `joined` inside attribute values and
 /// lists, where a value must be one record.
-fn write_value(n: &mut dyn Node, value: &Value<'_>, joined: bool) -> Result<(), EncodeError> {
+fn write_value<N: Node>(n: &mut N, value: &Value<'_>, joined: bool) -> Result<(), EncodeError> {
     match value {
         Value::Str(s) => n.text(s),
         Value::Utf16(u) => n.text(&u.chars().collect::<String>()),

@@ -1,6 +1,6 @@
 //! The client: connects with the handshake .NET sends, then exposes the duplex session.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use soapws_envelope::Message;
@@ -28,12 +28,43 @@ pub struct ClientBuilder {
     transfer_mode: TransferMode,
     config: ConnectionConfig,
     call_timeout: Duration,
+    open_timeout: Duration,
     callbacks: Option<Arc<dyn Service>>,
     tls: Option<ClientTls>,
     headers: Vec<(String, String)>,
+    reconnect: Option<ReconnectPolicy>,
+}
+
+/// How a long-lived client reopens its connection after it closed or dropped: before the next
+/// call or send, up to `max_attempts` connects, waiting `initial_backoff`, doubling up to
+/// `max_backoff` between them. Calls in flight when the connection ends are not retried.
+#[derive(Debug, Clone)]
+pub struct ReconnectPolicy {
+    /// Wait before the second attempt.
+    pub initial_backoff: Duration,
+    /// Longest wait between attempts.
+    pub max_backoff: Duration,
+    /// Attempts before giving up (the call then fails with [`CallError::Closed`]).
+    pub max_attempts: u32,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> Self {
+        Self {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(10),
+            max_attempts: 10,
+        }
+    }
 }
 
 impl ClientBuilder {
+    /// Reopens the connection when it has closed, before the next call (off by default).
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
+        self.reconnect = Some(policy);
+        self
+    }
+
     /// The encoding (default: binary session, what `NetHttpBinding` uses).
     pub fn encoding(mut self, encoding: MessageEncoding) -> Self {
         self.encoding = encoding;
@@ -58,6 +89,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How long opening may take: TCP, TLS and the WebSocket handshake (default 1 minute,
+    /// WCF's `OpenTimeout`).
+    pub fn open_timeout(mut self, timeout: Duration) -> Self {
+        self.open_timeout = timeout;
+        self
+    }
+
     /// Handles requests the server sends on the connection (duplex callbacks).
     pub fn callbacks(mut self, service: impl Service) -> Self {
         self.callbacks = Some(Arc::new(service));
@@ -76,8 +114,14 @@ impl ClientBuilder {
         self
     }
 
-    /// Opens the connection.
+    /// Opens the connection, within the open timeout.
     pub async fn connect(&self) -> Result<Client, ConnectError> {
+        tokio::time::timeout(self.open_timeout, self.open())
+            .await
+            .map_err(|_| ConnectError::Timeout(self.open_timeout))?
+    }
+
+    async fn open(&self) -> Result<Client, ConnectError> {
         let uri: http::Uri = self
             .url
             .parse()
@@ -124,7 +168,7 @@ impl ClientBuilder {
         };
         debug!(url = %self.url, encoding = ?self.encoding, "connected");
         Ok(Client {
-            peer,
+            peer: Arc::new(Mutex::new(peer)),
             builder: self.clone(),
         })
     }
@@ -164,6 +208,7 @@ impl ClientBuilder {
         Setup {
             incoming,
             outgoing,
+            outgoing_streamed: wire::sends_streamed(self.encoding, self.transfer_mode, false),
             config: self.config.clone(),
             service: self.callbacks.clone(),
             path: http::Uri::try_from(self.url.as_str())
@@ -190,10 +235,10 @@ fn check_subprotocol(response: &http::Response<Option<Vec<u8>>>) -> Result<(), C
     }
 }
 
-/// A connection to a SOAP-over-WebSocket service.
+/// A connection to a SOAP-over-WebSocket service. Clones share the connection.
 #[derive(Clone)]
 pub struct Client {
-    peer: Peer,
+    peer: Arc<Mutex<Peer>>,
     builder: ClientBuilder,
 }
 
@@ -206,9 +251,11 @@ impl Client {
             transfer_mode: TransferMode::Buffered,
             config: ConnectionConfig::default(),
             call_timeout: Duration::from_secs(60),
+            open_timeout: Duration::from_secs(60),
             callbacks: None,
             tls: None,
             headers: Vec::new(),
+            reconnect: None,
         }
     }
 
@@ -219,36 +266,64 @@ impl Client {
 
     /// Sends a request and waits for its reply.
     pub async fn call(&self, request: Message) -> Result<Message, CallError> {
-        self.peer.call(request).await
+        self.live_peer().await?.call(request).await
     }
 
     /// Sends a one-way message.
     pub async fn send_one_way(&self, message: Message) -> Result<(), CallError> {
-        self.peer.send_one_way(message).await
+        self.live_peer().await?.send_one_way(message).await
     }
 
     /// Closes the connection (Close 1000, then waits for the server's Close).
     pub async fn close(&self) {
-        self.peer.close().await;
+        self.peer().close().await;
     }
 
     /// The connection's state.
     pub fn state(&self) -> ConnectionState {
-        self.peer.state()
+        self.peer().state()
     }
 
     /// Waits until the connection is closed or dropped.
     pub async fn closed(&self) -> CloseInfo {
-        self.peer.closed().await
+        self.peer().closed().await
     }
 
-    /// The duplex session handle.
-    pub fn peer(&self) -> &Peer {
-        &self.peer
+    /// The duplex session handle of the current connection.
+    pub fn peer(&self) -> Peer {
+        self.peer.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Opens a new connection with the same settings (e.g. after the server closed this one).
     pub async fn reconnect(&self) -> Result<Self, ConnectError> {
         self.builder.connect().await
+    }
+
+    /// The current connection, reopened first under the reconnect policy if it has ended.
+    async fn live_peer(&self) -> Result<Peer, CallError> {
+        let peer = self.peer();
+        let Some(policy) = &self.builder.reconnect else {
+            return Ok(peer);
+        };
+        if !matches!(peer.state(), ConnectionState::Closed(_)) {
+            return Ok(peer);
+        }
+        let mut backoff = policy.initial_backoff;
+        for attempt in 1..=policy.max_attempts.max(1) {
+            match self.builder.connect().await {
+                Ok(fresh) => {
+                    let fresh = fresh.peer();
+                    *self.peer.lock().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+                    debug!(attempt, "reconnected");
+                    return Ok(fresh);
+                }
+                Err(e) => {
+                    debug!(attempt, error = %e, "reconnect failed");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(policy.max_backoff);
+                }
+            }
+        }
+        Err(CallError::Closed)
     }
 }

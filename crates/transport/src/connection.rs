@@ -9,14 +9,16 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use soapws_envelope::{names, Encoding, Fault, Message, MessageEncoder, RelatesTo};
 use soapws_nbfs::Quotas;
+use std::panic::AssertUnwindSafe;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::WebSocketStream;
@@ -38,6 +40,9 @@ pub(crate) struct Setup {
     pub(crate) incoming: Encoding,
     /// Encoding of the messages sent.
     pub(crate) outgoing: Encoding,
+    /// Messages sent are streamed (WCF's Streamed transfer mode in this direction): sent as
+    /// fragments ended by an empty final continuation frame, as WCF's `WebSocketStream` does.
+    pub(crate) outgoing_streamed: bool,
     pub(crate) config: ConnectionConfig,
     pub(crate) service: Option<Arc<dyn Service>>,
     pub(crate) path: Arc<str>,
@@ -75,7 +80,14 @@ where
     let encoder = MessageEncoder::with_quotas(setup.outgoing, quotas, session);
     let decoder = MessageEncoder::with_quotas(setup.incoming, quotas, session);
     let writer = tokio::spawn(
-        write_loop(sink, out_rx, encoder, setup.config.keep_alive).instrument(span.clone()),
+        write_loop(
+            sink,
+            out_rx,
+            encoder,
+            setup.config.keep_alive,
+            setup.outgoing_streamed,
+        )
+        .instrument(span.clone()),
     );
     let reader = Reader {
         stream,
@@ -97,6 +109,7 @@ async fn write_loop<S>(
     mut rx: mpsc::Receiver<Outgoing>,
     mut encoder: MessageEncoder,
     keep_alive: Option<std::time::Duration>,
+    streamed: bool,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -122,7 +135,11 @@ async fn write_loop<S>(
                 let result = match encoder.encode_into(&message, std::mem::take(&mut buffer)) {
                     Ok(bytes) => {
                         let len = bytes.len();
-                        let sent = sink.send(WsMessage::Binary(Bytes::from(bytes))).await;
+                        let sent = if streamed {
+                            send_streamed(&mut sink, Bytes::from(bytes)).await
+                        } else {
+                            sink.send(WsMessage::Binary(Bytes::from(bytes))).await
+                        };
                         debug!(
                             action = message.headers.action.as_deref().unwrap_or(""),
                             bytes = len,
@@ -161,6 +178,32 @@ async fn write_loop<S>(
             }
         }
     }
+}
+
+/// Size of the data fragments of a streamed message.
+const STREAM_FRAGMENT: usize = 16 * 1024;
+
+/// Sends one message as WCF's streamed mode does: binary FIN=0, continuations FIN=0, then an
+/// empty FIN=1 continuation.
+async fn send_streamed<S>(sink: &mut Sink<S>, bytes: Bytes) -> Result<(), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut opcode = OpCode::Data(Data::Binary);
+    let mut at = 0;
+    while at < bytes.len() {
+        let end = (at + STREAM_FRAGMENT).min(bytes.len());
+        sink.feed(WsMessage::Frame(Frame::message(
+            bytes.slice(at..end),
+            opcode,
+            false,
+        )))
+        .await?;
+        opcode = OpCode::Data(Data::Continue);
+        at = end;
+    }
+    sink.send(WsMessage::Frame(Frame::message(Bytes::new(), opcode, true)))
+        .await
 }
 
 struct Reader<S> {
@@ -365,21 +408,37 @@ where
             .map(|m| m.to_string())
             .unwrap_or_default();
         let span = info_span!("message", action = %action, id = %id);
+        let connection = Arc::as_ptr(&self.peer.shared) as usize;
         handlers.spawn(
-            async move {
-                let started = Instant::now();
-                let reply = handle(service.as_deref(), message, context.clone(), details).await;
-                if let Some(reply) = reply {
-                    if let Err(e) = context.peer.send(reply).await {
-                        debug!(error = %e, "reply not sent");
+            HANDLING.scope(
+                connection,
+                async move {
+                    let started = Instant::now();
+                    let reply = handle(service.as_deref(), message, context.clone(), details).await;
+                    if let Some(reply) = reply {
+                        if let Err(e) = context.peer.send(reply).await {
+                            debug!(error = %e, "reply not sent");
+                        }
                     }
+                    debug!(elapsed_us = started.elapsed().as_micros() as u64, "handled");
+                    drop(permit);
                 }
-                debug!(elapsed_us = started.elapsed().as_micros() as u64, "handled");
-                drop(permit);
-            }
-            .instrument(span),
+                .instrument(span),
+            ),
         );
     }
+}
+
+tokio::task_local! {
+    /// The connection (address of its [`Shared`]) whose request the current task is handling.
+    static HANDLING: usize;
+}
+
+/// True when called from a handler of a request that arrived on this connection.
+pub(crate) fn handling(shared: &Arc<Shared>) -> bool {
+    HANDLING
+        .try_with(|c| *c == Arc::as_ptr(shared) as usize)
+        .unwrap_or(false)
 }
 
 /// Returns once the watched flag is true.
@@ -402,7 +461,15 @@ async fn handle(
         return two_way.then(|| Message::must_understand_fault(&headers, &not_understood));
     } else {
         match service {
-            Some(s) => s.call(request, context).await,
+            // A panicking handler gets a Receiver fault like any failure, so its caller is not
+            // left waiting for its call timeout.
+            Some(s) => match AssertUnwindSafe(s.call(request, context))
+                .catch_unwind()
+                .await
+            {
+                Ok(result) => result,
+                Err(_) => Err(ServiceError::Internal("the service panicked".into())),
+            },
             None => Err(ServiceError::ActionNotSupported(
                 headers.action.clone().unwrap_or_default(),
             )),

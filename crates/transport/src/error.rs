@@ -39,4 +39,7 @@ pub enum ConnectError {
     /// TLS configuration.
     #[error("TLS: {0}")]
     Tls(String),
+    /// The connection did not open within the open timeout.
+    #[error("the connection did not open within {0:?}")]
+    Timeout(std::time::Duration),
 }

@@ -20,6 +20,10 @@ pub(crate) async fn read_head<S: AsyncRead + Unpin>(
             Err(HeadError::Incomplete) => {}
             Err(e) => return Err(e),
         }
+        if !may_be_http(&buf) {
+            // E.g. a TLS ClientHello on a plain port: its head would never end.
+            return Err(HeadError::RequestLine);
+        }
         if buf.len() >= MAX_HEAD_LEN {
             return Err(HeadError::TooLarge {
                 limit: MAX_HEAD_LEN,
@@ -34,6 +38,19 @@ pub(crate) async fn read_head<S: AsyncRead + Unpin>(
         }
         buf.extend_from_slice(&chunk[..n]);
     }
+}
+
+/// False once `buf` cannot be the start of a request: the method (the bytes up to the first
+/// space, after any empty lines) must be a token (RFC 9110 §5.6.2).
+fn may_be_http(buf: &[u8]) -> bool {
+    let start = buf
+        .iter()
+        .position(|b| !matches!(b, b'\r' | b'\n'))
+        .unwrap_or(buf.len());
+    buf[start..]
+        .iter()
+        .take_while(|&&b| b != b' ')
+        .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Writes a complete response and flushes it.

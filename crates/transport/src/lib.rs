@@ -22,7 +22,7 @@ mod service;
 pub mod tls;
 mod wire;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, ReconnectPolicy};
 pub use config::ConnectionConfig;
 pub use error::{CallError, ConnectError};
 pub use peer::{CloseInfo, ConnectionState, Peer};

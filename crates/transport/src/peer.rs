@@ -133,8 +133,15 @@ impl Peer {
 
     /// Closes the connection: waits for the calls being handled, sends Close 1000, waits (up to
     /// the close timeout) for the peer's Close, and returns when the connection is closed.
+    ///
+    /// Called from a handler of a request on this connection, it only starts the close and
+    /// returns at once (waiting would deadlock: the close waits for that handler); the handler's
+    /// reply is still sent, then the connection closes.
     pub async fn close(&self) {
         let _ = self.shared.close_requested.send(true);
+        if crate::connection::handling(&self.shared) {
+            return;
+        }
         self.closed().await;
     }
 

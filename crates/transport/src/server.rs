@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::StatusCode;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -209,11 +209,18 @@ async fn serve_connection(stream: TcpStream, inner: Arc<Inner>) {
         let r = Rejection::new(StatusCode::SERVICE_UNAVAILABLE)
             .with_body("The server is at its connection limit.");
         let _ = write_response(&mut stream, r.status, &r.headers, &r.body, false).await;
+        linger(stream).await;
         return;
     }
     match &inner.tls {
         Some(acceptor) => {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+            let mut shutdown = inner.shutdown.clone();
+            let accepted = tokio::select! {
+                r = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)) => r,
+                // A connection still in its handshake does not hold up shutdown.
+                _ = stopped(&mut shutdown) => return,
+            };
+            match accepted {
                 Ok(Ok(tls)) => upgrade(tls, &inner, "wss").await,
                 Ok(Err(e)) => debug!(error = %e, "TLS handshake failed"),
                 Err(_) => debug!("TLS handshake timed out"),
@@ -223,21 +230,36 @@ async fn serve_connection(stream: TcpStream, inner: Arc<Inner>) {
     }
 }
 
+/// Ends a connection answered without reading its request: sends FIN, then reads (and drops)
+/// what the client sent, for a moment. Closing with unread data would send a TCP reset, which
+/// can destroy the answer before the client reads it.
+async fn linger(mut stream: TcpStream) {
+    let _ = stream.shutdown().await;
+    let mut buf = [0u8; 1024];
+    let drain = async { while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {} };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+}
+
 /// Reads the handshake, answers it, and runs the session if it was accepted.
 async fn upgrade<S>(mut stream: S, inner: &Inner, scheme: &str)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (request, leftover) =
-        match tokio::time::timeout(HANDSHAKE_TIMEOUT, read_head(&mut stream)).await {
-            Ok(Ok(head)) => head,
-            Ok(Err(e)) => {
-                debug!(error = %e, "bad request head");
-                let _ = write_response(&mut stream, StatusCode::BAD_REQUEST, &[], "", false).await;
-                return;
-            }
-            Err(_) => return,
-        };
+    let mut shutdown = inner.shutdown.clone();
+    let head = tokio::select! {
+        r = tokio::time::timeout(HANDSHAKE_TIMEOUT, read_head(&mut stream)) => r,
+        // A client that has not finished its head does not hold up shutdown.
+        _ = stopped(&mut shutdown) => return,
+    };
+    let (request, leftover) = match head {
+        Ok(Ok(head)) => head,
+        Ok(Err(e)) => {
+            debug!(error = %e, "bad request head");
+            let _ = write_response(&mut stream, StatusCode::BAD_REQUEST, &[], "", false).await;
+            return;
+        }
+        Err(_) => return,
+    };
     let path = request.path().to_owned();
     let Some(route) = inner.routes.get(&path) else {
         let _ = write_response(&mut stream, StatusCode::NOT_FOUND, &[], "", false).await;
@@ -270,6 +292,11 @@ where
                 Setup {
                     incoming,
                     outgoing,
+                    outgoing_streamed: wire::sends_streamed(
+                        accept.encoding,
+                        accept.transfer_mode,
+                        true,
+                    ),
                     config: inner.config.clone(),
                     service: Some(route.service.clone()),
                     path: path.as_str().into(),

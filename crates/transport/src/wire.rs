@@ -4,6 +4,16 @@ use soapws_envelope::Encoding;
 
 use crate::handshake::{MessageEncoding, TransferMode};
 
+/// True when the messages this side sends are streamed.
+pub(crate) fn sends_streamed(encoding: MessageEncoding, mode: TransferMode, server: bool) -> bool {
+    encoding == MessageEncoding::BinarySession
+        && if server {
+            mode.responses_streamed()
+        } else {
+            mode.requests_streamed()
+        }
+}
+
 /// The (incoming, outgoing) encodings of one side. Binary messages in a streamed direction are
 /// plain [MC-NBFS] without a session string table, as WCF's binary encoder writes them.
 pub(crate) fn encodings(

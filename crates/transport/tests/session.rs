@@ -154,3 +154,133 @@ async fn many_concurrent_calls_on_one_socket_are_correlated() {
     assert_eq!(client.peer().pending_calls(), 0);
     server.shutdown().await;
 }
+
+struct Panics;
+
+#[async_trait]
+impl Service for Panics {
+    async fn call(&self, _: Message, _: RequestContext) -> Result<Option<Message>, ServiceError> {
+        panic!("handler bug");
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_handler_answers_with_a_receiver_fault() {
+    let endpoint = EndpointConfig::new(MessageEncoding::BinarySession);
+    let server = Server::builder()
+        .route("/p", endpoint, Panics)
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let client = Client::builder(format!("ws://{}/p", server.local_addr()))
+        .call_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .unwrap();
+    let reply = client
+        .call(Message::request("urn:x", echo_body(String::new())))
+        .await
+        .unwrap();
+    let fault = reply.read_fault().unwrap().unwrap();
+    assert_eq!(
+        fault.code.chain().last().unwrap().name,
+        "InternalServiceFault"
+    );
+    // The connection is still usable.
+    assert!(client
+        .call(Message::request("urn:x", echo_body(String::new())))
+        .await
+        .is_ok());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn streamed_transfer_modes_use_plain_binary_and_fragments() {
+    use soapws_transport::handshake::TransferMode;
+    for mode in [
+        TransferMode::Streamed,
+        TransferMode::StreamedRequest,
+        TransferMode::StreamedResponse,
+    ] {
+        let endpoint = EndpointConfig::new(MessageEncoding::BinarySession).with_transfer_mode(mode);
+        let server = Server::builder()
+            .route("/echo", endpoint, Echo)
+            .bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let client = Client::builder(format!("ws://{}/echo", server.local_addr()))
+            .transfer_mode(mode)
+            .connect()
+            .await
+            .unwrap();
+        for i in 0..3 {
+            let big = "x".repeat(40_000 + i);
+            let reply = client
+                .call(Message::request("urn:echo/Echo", echo_body(big.clone())))
+                .await
+                .unwrap();
+            assert_eq!(read_echo(&reply), big, "{mode}");
+        }
+        client.close().await;
+        server.shutdown().await;
+    }
+}
+
+struct ClosesOnBye;
+
+#[async_trait]
+impl Service for ClosesOnBye {
+    async fn call(
+        &self,
+        request: Message,
+        context: RequestContext,
+    ) -> Result<Option<Message>, ServiceError> {
+        if request.headers.action.as_deref() == Some("urn:echo/Bye") {
+            context.peer.close().await;
+            return Ok(None);
+        }
+        Echo.call(request, context).await
+    }
+}
+
+#[tokio::test]
+async fn a_client_with_a_reconnect_policy_reopens_a_closed_connection() {
+    use soapws_transport::{ConnectionState, ReconnectPolicy};
+    let endpoint = EndpointConfig::new(MessageEncoding::BinarySession);
+    let server = Server::builder()
+        .route("/echo", endpoint, ClosesOnBye)
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let url = format!("ws://{}/echo", server.local_addr());
+    let plain = Client::connect(url.clone()).await.unwrap();
+    let policy = ReconnectPolicy {
+        initial_backoff: Duration::from_millis(10),
+        ..ReconnectPolicy::default()
+    };
+    let client = Client::builder(url)
+        .reconnect(policy)
+        .connect()
+        .await
+        .unwrap();
+    for c in [&plain, &client] {
+        c.send_one_way(Message::one_way("urn:echo/Bye", echo_body(String::new())))
+            .await
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(5), c.closed())
+            .await
+            .unwrap();
+        assert!(matches!(c.state(), ConnectionState::Closed(_)));
+    }
+    assert!(plain
+        .call(Message::request("urn:echo/Echo", echo_body("x".into())))
+        .await
+        .is_err());
+    let reply = client
+        .call(Message::request("urn:echo/Echo", echo_body("again".into())))
+        .await
+        .unwrap();
+    assert_eq!(read_echo(&reply), "again");
+    assert_eq!(client.state(), ConnectionState::Open);
+    server.shutdown().await;
+}

@@ -13,6 +13,7 @@ mod fault;
 mod headers;
 mod message;
 pub mod names;
+pub mod ser;
 pub mod xml;
 
 pub use encoder::{Encoding, MessageEncoder, MessageError};

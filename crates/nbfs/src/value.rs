@@ -168,7 +168,7 @@ impl fmt::Debug for Utf16<'_> {
 }
 
 /// System.Decimal: a 96-bit magnitude, a power-of-ten scale and a sign.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Decimal {
     /// The 96-bit magnitude (upper 32 bits of the u128 are always zero).
     pub mantissa: u128,
@@ -221,9 +221,10 @@ impl fmt::Display for Decimal {
 }
 
 /// The kind of a System.DateTime (bits 62–63 of DateTimeText).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum DateTimeKind {
     /// No time zone.
+    #[default]
     Unspecified,
     /// UTC.
     Utc,
@@ -232,7 +233,7 @@ pub enum DateTimeKind {
 }
 
 /// System.DateTime: 100 ns ticks since 0001-01-01T00:00:00 and a kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct DateTime {
     /// Ticks; for [`DateTimeKind::Local`] these are UTC ticks, as on the wire.
     pub ticks: u64,
@@ -279,7 +280,7 @@ impl fmt::Display for DateTime {
 }
 
 /// System.TimeSpan in 100 ns ticks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TimeSpan(pub i64);
 
 impl fmt::Display for TimeSpan {
@@ -290,7 +291,7 @@ impl fmt::Display for TimeSpan {
 }
 
 /// A GUID in .NET `Guid.ToByteArray()` byte order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Guid(pub [u8; 16]);
 
 impl Guid {

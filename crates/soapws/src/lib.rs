@@ -8,6 +8,18 @@
 //! - [`transport`]: the WebSocket server, client and duplex sessions.
 
 pub use async_trait::async_trait;
+
+#[doc(hidden)]
+pub mod rt;
+
+/// Includes the code `soapws_codegen` generated for `name` in a `build.rs` (the file
+/// `$OUT_DIR/name.rs`).
+#[macro_export]
+macro_rules! include_service {
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $name, ".rs"));
+    };
+}
 pub use soapws_envelope as envelope;
 pub use soapws_nbfs as nbfs;
 pub use soapws_transport as transport;

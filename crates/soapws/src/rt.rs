@@ -96,7 +96,7 @@ pub enum ClientError<F> {
     /// The service answered with a declared fault.
     Fault(F),
     /// The service answered with another SOAP fault.
-    Soap(Fault),
+    Soap(Box<Fault>),
     /// The reply could not be read as the expected type.
     Decode(XmlError),
 }
@@ -127,7 +127,7 @@ pub fn reply_or_fault<T: DeserializeXml, F>(
             .unwrap_or_else(|| Fault::receiver(""));
         return Err(match declared(&fault) {
             Some(d) => ClientError::Fault(d),
-            None => ClientError::Soap(fault),
+            None => ClientError::Soap(Box::new(fault)),
         });
     }
     read_body(&reply).map_err(ClientError::Decode)

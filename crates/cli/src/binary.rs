@@ -103,6 +103,9 @@ pub enum CliError {
         /// The error.
         source: xml::TextError,
     },
+    /// Code generation failed.
+    #[error(transparent)]
+    Gen(#[from] soapws_codegen::Error),
     /// The writer refused the document.
     #[error("{path}: {source}")]
     Encode {

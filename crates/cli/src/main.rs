@@ -1,6 +1,7 @@
 //! `soapws`: the command-line tool of the soapws project.
 
 mod binary;
+mod gen;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,8 @@ enum Command {
     Decode(binary::DecodeArgs),
     /// Encode XML documents as .NET Binary XML.
     Encode(binary::EncodeArgs),
+    /// Generate Rust code (types, service trait, server, client) from a WSDL.
+    Gen(gen::GenArgs),
 }
 
 fn main() -> ExitCode {
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => binary::decode(&args),
         Command::Encode(args) => binary::encode(&args),
+        Command::Gen(args) => gen::gen(&args).map_err(binary::CliError::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,7 +14,7 @@ use soapws_envelope::{names, Encoding, Fault, Message, MessageEncoder, RelatesTo
 use soapws_nbfs::Quotas;
 use std::panic::AssertUnwindSafe;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
@@ -52,6 +52,9 @@ pub(crate) struct Setup {
     pub(crate) shutdown: Option<watch::Receiver<bool>>,
 }
 
+/// Connection ids.
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// Starts the session's tasks on an open WebSocket and returns its handle.
 pub(crate) fn spawn<S>(ws: WebSocketStream<S>, setup: Setup) -> Peer
 where
@@ -67,6 +70,7 @@ where
         state: state_rx,
         close_requested: close_tx,
         remote_to: setup.remote_to.clone(),
+        id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         call_timeout: setup.call_timeout,
     });
     let peer = Peer { shared };
@@ -96,6 +100,7 @@ where
         setup,
         state: state_tx,
         close_requested: close_rx,
+        one_way_done: None,
     };
     tokio::spawn(reader.run(writer).instrument(span));
     peer
@@ -213,6 +218,9 @@ struct Reader<S> {
     setup: Setup,
     state: watch::Sender<ConnectionState>,
     close_requested: watch::Receiver<bool>,
+    /// Completes when the last one-way message dispatched so far has been handled: one-way
+    /// messages are handled one after another, in the order they arrived.
+    one_way_done: Option<oneshot::Receiver<()>>,
 }
 
 /// What ended the read loop.
@@ -407,12 +415,23 @@ where
             .as_ref()
             .map(|m| m.to_string())
             .unwrap_or_default();
+        // A one-way message (no MessageID) waits for the one-way messages before it: the sender
+        // cannot order them otherwise, and WCF services see them in order. Requests run at once.
+        let (previous, done) = if message.headers.message_id.is_none() {
+            let (tx, rx) = oneshot::channel();
+            (self.one_way_done.replace(rx), Some(tx))
+        } else {
+            (None, None)
+        };
         let span = info_span!("message", action = %action, id = %id);
         let connection = Arc::as_ptr(&self.peer.shared) as usize;
         handlers.spawn(
             HANDLING.scope(
                 connection,
                 async move {
+                    if let Some(previous) = previous {
+                        let _ = previous.await;
+                    }
                     let started = Instant::now();
                     let reply = handle(service.as_deref(), message, context.clone(), details).await;
                     if let Some(reply) = reply {
@@ -421,7 +440,7 @@ where
                         }
                     }
                     debug!(elapsed_us = started.elapsed().as_micros() as u64, "handled");
-                    drop(permit);
+                    drop((permit, done));
                 }
                 .instrument(span),
             ),

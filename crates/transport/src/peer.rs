@@ -48,6 +48,8 @@ pub(crate) struct Shared {
     pub(crate) close_requested: watch::Sender<bool>,
     /// `To` of the requests this side sends.
     pub(crate) remote_to: String,
+    /// Unique among this process's connections.
+    pub(crate) id: u64,
     pub(crate) call_timeout: Duration,
 }
 
@@ -160,6 +162,12 @@ impl Peer {
                 };
             }
         }
+    }
+
+    /// An id unique among this process's connections (e.g. to keep per-session state, as WCF's
+    /// `InstanceContextMode.PerSession` services do).
+    pub fn id(&self) -> u64 {
+        self.shared.id
     }
 
     /// Number of calls waiting for a reply.

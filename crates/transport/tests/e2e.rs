@@ -470,3 +470,67 @@ async fn replies_come_back_in_completion_order() {
     })
     .await
 }
+
+/// Records one-way texts; `slow` ones take 150 ms. Answers `Echo` at once.
+#[derive(Clone, Default)]
+struct Ordered(Arc<Mutex<Vec<String>>>);
+
+#[async_trait]
+impl Service for Ordered {
+    async fn call(
+        &self,
+        request: Message,
+        _: RequestContext,
+    ) -> Result<Option<Message>, ServiceError> {
+        let text = text_of(&request);
+        if request.headers.action.as_deref() == Some(ECHO) {
+            self.0.lock().unwrap().push(format!("request {text}"));
+            return Ok(Some(echo_reply(text)));
+        }
+        if text.starts_with("slow") {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        self.0.lock().unwrap().push(text);
+        Ok(None)
+    }
+}
+
+/// One-way messages are handled one after another in arrival order (a slow one is not
+/// overtaken), while a request sent after them is answered at once.
+#[tokio::test]
+async fn one_way_messages_are_handled_in_order_requests_do_not_wait() {
+    within(10.0, "test", async {
+        let seen = Ordered::default();
+        let server = soapws_transport::Server::builder()
+            .route("/ordered", both(), seen.clone())
+            .bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let client = Client::connect(format!("ws://{}/ordered", server.local_addr()))
+            .await
+            .unwrap();
+        for text in ["slow 1", "fast 2", "slow 3", "fast 4"] {
+            client
+                .send_one_way(Message::one_way("urn:ordered/Note", body("Note", text)))
+                .await
+                .unwrap();
+        }
+        let reply = client.call(request(ECHO, "now")).await.unwrap();
+        assert_eq!(text_of(&reply), "now");
+        assert_eq!(
+            seen.0.lock().unwrap().first().map(String::as_str),
+            Some("request now")
+        );
+        eventually(5.0, "the one-way messages", || {
+            seen.0.lock().unwrap().len() == 5
+        })
+        .await;
+        assert_eq!(
+            *seen.0.lock().unwrap(),
+            ["request now", "slow 1", "fast 2", "slow 3", "fast 4"]
+        );
+        client.close().await;
+        server.shutdown().await;
+    })
+    .await
+}

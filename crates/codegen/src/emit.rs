@@ -1,0 +1,666 @@
+//! Rust source for a [`Plan`]: types with their XML (de)serialization, and per service an async
+//! trait, server dispatch, a typed client and, for duplex contracts, the callback side.
+
+use std::fmt::Write as _;
+
+use crate::plan::{BodyElement, Enum, Field, Occurs, Op, Plan, Struct, Svc};
+
+/// `soapws::nbfs::XmlString::dynamic("…")`: a dictionary string, so binary session messages
+/// carry it in the session table as WCF's do.
+fn xs(s: &str) -> String {
+    format!("soapws::nbfs::XmlString::dynamic({s:?})")
+}
+
+fn doc(out: &mut String, doc: &Option<String>) {
+    if let Some(d) = doc {
+        for line in d.lines() {
+            let _ = writeln!(out, "/// {}", line.trim());
+        }
+    }
+}
+
+/// The source of the whole plan.
+pub(crate) fn emit(plan: &Plan) -> String {
+    let mut out = String::new();
+    for e in &plan.enums {
+        emit_enum(&mut out, e);
+    }
+    for s in &plan.structs {
+        emit_struct(&mut out, s);
+    }
+    for svc in &plan.services {
+        emit_service(&mut out, svc);
+    }
+    out
+}
+
+fn emit_enum(out: &mut String, e: &Enum) {
+    doc(out, &e.doc);
+    let _ = writeln!(
+        out,
+        "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]\npub enum {} {{",
+        e.ident
+    );
+    for (i, (v, text)) in e.variants.iter().enumerate() {
+        let default = if i == 0 { "#[default]\n" } else { "" };
+        let _ = writeln!(out, "/// `{text}`\n{default}{v},");
+    }
+    let _ = writeln!(out, "}}");
+    let arms: String = e
+        .variants
+        .iter()
+        .map(|(v, t)| format!("Self::{v} => {t:?},"))
+        .collect();
+    let parse: String = e
+        .variants
+        .iter()
+        .map(|(v, t)| format!("{t:?} => Some(Self::{v}),"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "impl {id} {{
+            /// The XML text of the value.
+            pub fn as_str(&self) -> &'static str {{ match self {{ {arms} }} }}
+            /// The value with this XML text.
+            pub fn from_xml(text: &str) -> ::core::option::Option<Self> {{ match text.trim() {{ {parse} _ => None }} }}
+        }}
+        impl soapws::rt::SimpleValue for {id} {{
+            fn to_value(&self) -> soapws::rt::Value<'_> {{ soapws::rt::Value::Str(self.as_str()) }}
+            fn from_value(v: &soapws::rt::Value<'_>) -> ::core::option::Option<Self> {{ Self::from_xml(&v.to_text()) }}
+        }}
+        impl soapws::rt::SerializeXml for {id} {{
+            fn write_content(&self, w: &mut soapws::rt::Writer<'_>) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
+                w.value(&soapws::rt::Value::Str(self.as_str()))
+            }}
+        }}
+        impl soapws::rt::DeserializeXml for {id} {{
+            fn read_element<R: soapws::rt::XmlRead + ?Sized>(r: &mut R) -> ::core::result::Result<Self, soapws::rt::XmlError> {{
+                soapws::rt::XmlReadExt::read_element_value(r, {id:?}, |v| Self::from_xml(&v.to_text()))
+            }}
+        }}",
+        id = e.ident
+    );
+}
+
+fn field_type(f: &Field) -> String {
+    let t = f.ty.path();
+    let t = if f.items.is_some() {
+        format!("::std::vec::Vec<{t}>")
+    } else {
+        t
+    };
+    let t = if f.boxed {
+        format!("::std::boxed::Box<{t}>")
+    } else {
+        t
+    };
+    match f.occurs {
+        Occurs::One => t,
+        Occurs::Optional => format!("::core::option::Option<{t}>"),
+        Occurs::Many if f.items.is_some() => t,
+        Occurs::Many => format!("::std::vec::Vec<{t}>"),
+    }
+}
+
+fn ns_arg(ns: &str) -> String {
+    format!("Some({})", xs(ns))
+}
+
+/// Statements writing field `f`'s value `v` (a reference) as its element(s).
+fn write_one(f: &Field, v: &str) -> String {
+    match &f.items {
+        Some(item) => format!(
+            "w.start_element(None, {name}, {ns})?; for x in {v}.iter() {{ soapws::rt::SerializeXml::write_element(x, w, {iname}, {ins})?; }} w.end_element()?;",
+            name = xs(&f.name.local),
+            ns = ns_arg(&f.name.ns),
+            iname = xs(&item.local),
+            ins = ns_arg(&item.ns)
+        ),
+        None => format!(
+            "soapws::rt::SerializeXml::write_element({v}, w, {}, {})?;",
+            xs(&f.name.local),
+            ns_arg(&f.name.ns)
+        ),
+    }
+}
+
+/// An expression reading field `f`'s element (the reader is on it).
+fn read_one(f: &Field) -> String {
+    let read = match &f.items {
+        Some(item) => format!(
+            "{{ let mut items = ::std::vec::Vec::new(); soapws::rt::enter(r)?; \
+             while let Some(i) = soapws::rt::next_child(r, &[({:?}, {:?})])? {{ \
+             if i == 0 {{ items.push(soapws::rt::DeserializeXml::read_element(r)?); }} else {{ soapws::rt::XmlReadExt::skip(r)?; }} }} \
+             r.advance()?; items }}",
+            item.local, item.ns
+        ),
+        None => "soapws::rt::DeserializeXml::read_element(r)?".to_owned(),
+    };
+    if f.boxed {
+        format!("::std::boxed::Box::new({read})")
+    } else {
+        read
+    }
+}
+
+fn emit_struct(out: &mut String, s: &Struct) {
+    doc(out, &s.doc);
+    let _ = writeln!(
+        out,
+        "#[derive(Debug, Clone, PartialEq, Default)]\npub struct {} {{",
+        s.ident
+    );
+    for f in &s.fields {
+        doc(out, &f.doc);
+        let _ = writeln!(out, "pub {}: {},", f.ident, field_type(f));
+    }
+    if let Some(v) = &s.value {
+        let _ = writeln!(out, "/// The text content.\npub value: {},", v.path());
+    }
+    if s.any {
+        let _ = writeln!(out, "/// Elements the schema leaves open (`xs:any`), kept as they came.\npub any: ::std::vec::Vec<soapws::rt::RawXml>,");
+    }
+    let _ = writeln!(out, "}}");
+
+    // Serialization.
+    let mut attrs = String::new();
+    let mut content = String::new();
+    for f in &s.fields {
+        if f.attribute {
+            let ns = if f.name.ns.is_empty() {
+                "None".to_owned()
+            } else {
+                ns_arg(&f.name.ns)
+            };
+            let set = format!(
+                "w.attribute(None, {}, {ns}, &soapws::rt::SimpleValue::to_value(v))?;",
+                xs(&f.name.local)
+            );
+            let _ = match f.occurs {
+                Occurs::One => writeln!(attrs, "{{ let v = &self.{}; {set} }}", f.ident),
+                _ => writeln!(attrs, "if let Some(v) = &self.{} {{ {set} }}", f.ident),
+            };
+            continue;
+        }
+        let deref = if f.boxed { "&**v" } else { "v" };
+        let _ = match f.occurs {
+            Occurs::One => writeln!(
+                content,
+                "{{ let v = &self.{}; {} }}",
+                f.ident,
+                write_one(f, deref)
+            ),
+            Occurs::Optional => {
+                let none = if f.nil_when_none {
+                    format!(
+                        "soapws::rt::write_nil(w, {}, {})?;",
+                        xs(&f.name.local),
+                        ns_arg(&f.name.ns)
+                    )
+                } else {
+                    String::new()
+                };
+                if none.is_empty() {
+                    writeln!(
+                        content,
+                        "if let Some(v) = &self.{} {{ {} }}",
+                        f.ident,
+                        write_one(f, deref)
+                    )
+                } else {
+                    writeln!(
+                        content,
+                        "match &self.{} {{ Some(v) => {{ {} }} None => {{ {none} }} }}",
+                        f.ident,
+                        write_one(f, deref)
+                    )
+                }
+            }
+            Occurs::Many if f.items.is_some() => writeln!(
+                content,
+                "{{ let v = &self.{}; {} }}",
+                f.ident,
+                write_one(f, "v")
+            ),
+            Occurs::Many => writeln!(
+                content,
+                "for v in &self.{} {{ {} }}",
+                f.ident,
+                write_one(f, "v")
+            ),
+        };
+    }
+    if s.value.is_some() {
+        let _ = writeln!(
+            content,
+            "w.value(&soapws::rt::SimpleValue::to_value(&self.value))?;"
+        );
+    }
+    if s.any {
+        let _ = writeln!(content, "for x in &self.any {{ x.write(w)?; }}");
+    }
+    let _ = writeln!(
+        out,
+        "impl soapws::rt::SerializeXml for {id} {{
+            fn write_attributes(&self, w: &mut soapws::rt::Writer<'_>) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
+                let _ = &w;
+                {attrs}
+                Ok(())
+            }}
+            fn write_content(&self, w: &mut soapws::rt::Writer<'_>) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
+                let _ = &w;
+                {content}
+                Ok(())
+            }}
+        }}",
+        id = s.ident
+    );
+
+    // Deserialization.
+    let mut read = String::new();
+    for f in s.fields.iter().filter(|f| f.attribute) {
+        let ns = &f.name.ns;
+        let conv = format!(
+            "soapws::rt::SimpleValue::from_value(&v).ok_or_else(|| soapws::rt::XmlError::InvalidValue {{ text: v.to_text(), kind: {:?} }})?",
+            f.name.local
+        );
+        let assign = match f.occurs {
+            Occurs::One => format!("out.{} = {conv};", f.ident),
+            _ => format!("out.{} = Some({conv});", f.ident),
+        };
+        let _ = writeln!(read, "if let Some(v) = soapws::rt::XmlReadExt::attribute_value(r, {:?}, {ns:?}) {{ {assign} }}", f.name.local);
+    }
+    let elements: Vec<&Field> = s.fields.iter().filter(|f| !f.attribute).collect();
+    if let Some(v) = &s.value {
+        let _ = writeln!(
+            read,
+            "out.value = soapws::rt::XmlReadExt::read_element_value(r, \"value\", <{} as soapws::rt::SimpleValue>::from_value)?;",
+            v.path()
+        );
+    } else {
+        let names: Vec<String> = elements
+            .iter()
+            .map(|f| format!("({:?}, {:?})", f.name.local, f.name.ns))
+            .collect();
+        let required: Vec<(usize, &Field)> = elements
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.occurs == Occurs::One)
+            .map(|(i, f)| (i, *f))
+            .collect();
+        let _ = writeln!(
+            read,
+            "#[allow(unused_mut)] let mut seen = [false; {}];",
+            elements.len().max(1)
+        );
+        let _ = writeln!(read, "soapws::rt::enter(r)?;");
+        let mut arms = String::new();
+        for (i, f) in elements.iter().enumerate() {
+            let value = read_one(f);
+            let body = match f.occurs {
+                Occurs::One => format!("out.{} = {value};", f.ident),
+                Occurs::Optional => format!(
+                    "if !soapws::rt::skip_nil(r)? {{ out.{} = Some({value}); }}",
+                    f.ident
+                ),
+                Occurs::Many if f.items.is_some() => format!(
+                    "if !soapws::rt::skip_nil(r)? {{ out.{} = {value}; }}",
+                    f.ident
+                ),
+                Occurs::Many => format!("out.{}.push({value});", f.ident),
+            };
+            let _ = writeln!(arms, "Some({i}) => {{ seen[{i}] = true; {body} }}");
+        }
+        let other = if s.any {
+            "out.any.push(soapws::rt::RawXml::read(r)?);"
+        } else {
+            "soapws::rt::XmlReadExt::skip(r)?;"
+        };
+        let _ = writeln!(
+            read,
+            "loop {{ match soapws::rt::next_child(r, &[{}])? {{ None => break, {arms} Some(_) => {{ {other} }} }} }}",
+            names.join(", ")
+        );
+        let _ = writeln!(read, "r.advance()?;");
+        for (i, f) in required {
+            let _ = writeln!(
+                read,
+                "if !seen[{i}] {{ return Err(soapws::rt::missing({:?})); }}",
+                f.name.local
+            );
+        }
+        let _ = writeln!(read, "let _ = seen;");
+    }
+    let _ = writeln!(
+        out,
+        "impl soapws::rt::DeserializeXml for {id} {{
+            #[allow(clippy::field_reassign_with_default)]
+            fn read_element<R: soapws::rt::XmlRead + ?Sized>(r: &mut R) -> ::core::result::Result<Self, soapws::rt::XmlError> {{
+                #[allow(unused_mut)]
+                let mut out = Self::default();
+                {read}
+                Ok(out)
+            }}
+        }}",
+        id = s.ident
+    );
+}
+
+fn body_type(e: &BodyElement) -> String {
+    e.ty.path()
+}
+
+fn message_expr(action: &str, value: &str, e: &BodyElement) -> String {
+    format!(
+        "soapws::rt::message({action:?}, {value}, {}, {})",
+        xs(&e.name.local),
+        ns_arg(&e.name.ns)
+    )
+}
+
+fn emit_service(out: &mut String, svc: &Svc) {
+    let id = &svc.ident;
+    let fault = format!("{id}Fault");
+    let duplex = !svc.callbacks.is_empty();
+    let callback = format!("{id}Callback");
+    let callback_client = format!("{id}CallbackClient");
+
+    // The fault enum.
+    let _ = writeln!(out, "/// The faults operations of `{id}` declare.\n#[derive(Debug, Clone)]\npub enum {fault} {{");
+    for d in &svc.faults {
+        let _ = writeln!(
+            out,
+            "/// Detail element `{}`.\n{}({}),",
+            d.element.name.local,
+            d.variant,
+            body_type(&d.element)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "/// Any other SOAP fault.\nSoap(soapws::rt::Fault),\n}}"
+    );
+    let mut to_fault = String::new();
+    let mut from_fault = String::new();
+    for d in &svc.faults {
+        let _ = writeln!(
+            to_fault,
+            "{fault}::{v}(d) => soapws::rt::typed_fault(\"The service returned a fault.\", d, {}, {}),",
+            xs(&d.element.name.local),
+            ns_arg(&d.element.name.ns),
+            v = d.variant
+        );
+        let _ = writeln!(
+            from_fault,
+            "for d in &fault.detail {{ if d.name() == Some(({:?}, {:?})) {{ if let Some(v) = soapws::rt::detail_as(d) {{ return Some({fault}::{}(v)); }} }} }}",
+            d.element.name.ns, d.element.name.local, d.variant
+        );
+    }
+    let _ = writeln!(
+        out,
+        "impl {fault} {{
+            /// The SOAP fault to send.
+            pub fn to_fault(&self) -> soapws::rt::Fault {{ match self {{ {to_fault} {fault}::Soap(f) => f.clone(), }} }}
+            /// The declared fault a received fault is, if any.
+            pub fn from_fault(fault: &soapws::rt::Fault) -> ::core::option::Option<Self> {{ let _ = fault; {from_fault} None }}
+        }}
+        impl ::core::convert::From<soapws::rt::Fault> for {fault} {{ fn from(f: soapws::rt::Fault) -> Self {{ {fault}::Soap(f) }} }}"
+    );
+
+    // The service trait.
+    doc(out, &svc.doc);
+    let _ = writeln!(
+        out,
+        "#[soapws::async_trait]\npub trait {id}: Send + Sync + 'static {{"
+    );
+    for op in &svc.ops {
+        doc(out, &op.doc);
+        let ret = match &op.output {
+            Some((_, e)) => body_type(e),
+            None => "()".to_owned(),
+        };
+        let cb = if duplex {
+            format!(", callback: {callback_client}")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "async fn {}(&self, request: {}{cb}) -> ::core::result::Result<{ret}, {fault}>;",
+            op.ident,
+            body_type(&op.input)
+        );
+    }
+    let _ = writeln!(out, "}}");
+
+    // Server dispatch.
+    let mut arms = String::new();
+    for op in &svc.ops {
+        let cb = if duplex {
+            format!(", {callback_client} {{ peer: context.peer.clone() }}")
+        } else {
+            String::new()
+        };
+        let fault_action = op.faults.first().map(|(_, a)| a.clone()).unwrap_or_else(|| {
+            "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher/fault".to_owned()
+        });
+        let mut fault_actions = String::new();
+        for (variant, action) in &op.faults {
+            let _ = write!(
+                fault_actions,
+                "{fault}::{variant}(_) => {action:?}.to_owned(), "
+            );
+        }
+        let action_of_fault = if fault_actions.is_empty() {
+            format!("let action = {fault_action:?}.to_owned();")
+        } else {
+            format!("let action = match &e {{ {fault_actions} _ => {fault_action:?}.to_owned() }};")
+        };
+        let reply = match &op.output {
+            Some((action, e)) => format!("Ok(v) => Ok(Some({})),", message_expr(action, "v", e)),
+            None => "Ok(()) => Ok(None),".to_owned(),
+        };
+        let _ = writeln!(
+            arms,
+            "{action:?} => {{
+                let input: {input} = soapws::rt::read_body(&request).map_err(soapws::rt::bad_request)?;
+                match self.0.{op}(input{cb}).await {{
+                    {reply}
+                    Err(e) => {{
+                        {action_of_fault}
+                        Err(soapws::rt::ServiceError::Fault {{ fault: e.to_fault(), action }})
+                    }}
+                }}
+            }}",
+            action = op.input_action,
+            input = body_type(&op.input),
+            op = op.ident
+        );
+    }
+    let _ = writeln!(
+        out,
+        "/// Serves a [`{id}`] implementation: add it to a `soapws::transport::Server` route.
+        pub struct {id}Server<T: {id}>(pub ::std::sync::Arc<T>);
+        impl<T: {id}> {id}Server<T> {{
+            /// Serves `service`.
+            pub fn new(service: T) -> Self {{ Self(::std::sync::Arc::new(service)) }}
+        }}
+        #[soapws::async_trait]
+        impl<T: {id}> soapws::rt::Service for {id}Server<T> {{
+            async fn call(&self, request: soapws::rt::Message, context: soapws::rt::RequestContext) -> ::core::result::Result<Option<soapws::rt::Message>, soapws::rt::ServiceError> {{
+                let _ = &context;
+                let action = request.headers.action.clone().unwrap_or_default();
+                match action.as_str() {{
+                    {arms}
+                    _ => Err(soapws::rt::ServiceError::ActionNotSupported(action)),
+                }}
+            }}
+        }}"
+    );
+
+    // The client.
+    let mut methods = String::new();
+    for op in &svc.ops {
+        doc(&mut methods, &op.doc);
+        let input = body_type(&op.input);
+        match &op.output {
+            Some((_, e)) => {
+                let _ = writeln!(
+                    methods,
+                    "pub async fn {op}(&self, request: {input}) -> ::core::result::Result<{out}, soapws::rt::ClientError<{fault}>> {{
+                        let reply = self.client.call({msg}).await;
+                        soapws::rt::reply_or_fault(reply, {fault}::from_fault)
+                    }}",
+                    op = op.ident,
+                    out = body_type(e),
+                    msg = message_request(op)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    methods,
+                    "pub async fn {op}(&self, request: {input}) -> ::core::result::Result<(), soapws::rt::CallError> {{
+                        self.client.send_one_way({msg}).await
+                    }}",
+                    op = op.ident,
+                    msg = message_expr(&op.input_action, "request", &op.input)
+                );
+            }
+        }
+    }
+    let address = svc.address.clone().unwrap_or_default();
+    let connect_callbacks = if duplex {
+        format!(
+            "/// Connects to `url`; requests the service sends back are handled by `callbacks`.
+            pub async fn connect_with_callbacks(url: &str, callbacks: impl {callback}) -> ::core::result::Result<Self, soapws::rt::ConnectError> {{
+                let client = soapws::rt::Client::builder(url).encoding(soapws::rt::default_encoding({binary})).callbacks({callback}Server::new(callbacks)).connect().await?;
+                Ok(Self {{ client }})
+            }}",
+            binary = svc.binary
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "/// A typed client of `{id}`.
+        #[derive(Clone)]
+        pub struct {id}Client {{ client: soapws::rt::Client }}
+        impl {id}Client {{
+            /// The address the WSDL gives (`{address}`).
+            pub const ADDRESS: &'static str = {address:?};
+            /// Connects to `url` with the binding's encoding ({enc}).
+            pub async fn connect(url: &str) -> ::core::result::Result<Self, soapws::rt::ConnectError> {{
+                let client = soapws::rt::Client::builder(url).encoding(soapws::rt::default_encoding({binary})).connect().await?;
+                Ok(Self {{ client }})
+            }}
+            {connect_callbacks}
+            /// A client over a connection you built (encoding, TLS, timeouts, callbacks).
+            pub fn new(client: soapws::rt::Client) -> Self {{ Self {{ client }} }}
+            /// The underlying connection.
+            pub fn inner(&self) -> &soapws::rt::Client {{ &self.client }}
+            {methods}
+        }}",
+        binary = svc.binary,
+        enc = if svc.binary { "binary session" } else { "text" }
+    );
+
+    if duplex {
+        emit_callbacks(out, svc, &callback, &callback_client);
+    }
+}
+
+fn message_request(op: &Op) -> String {
+    format!(
+        "{{ let mut m = {}; m.headers.message_id = Some(soapws::envelope::MessageId::new_random()); m.headers.reply_to = Some(soapws::envelope::EndpointAddress::anonymous()); m }}",
+        message_expr(&op.input_action, "request", &op.input)
+    )
+}
+
+fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
+    let id = &svc.ident;
+    let _ = writeln!(out, "/// The callback contract of `{id}`: what the service calls on its clients.\n#[soapws::async_trait]\npub trait {callback}: Send + Sync + 'static {{");
+    for op in &svc.callbacks {
+        doc(out, &op.doc);
+        let ret = match &op.output {
+            Some((_, e)) => body_type(e),
+            None => "()".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "async fn {}(&self, request: {}) -> ::core::result::Result<{ret}, soapws::rt::Fault>;",
+            op.ident,
+            body_type(&op.input)
+        );
+    }
+    let _ = writeln!(out, "}}");
+    let mut arms = String::new();
+    let mut methods = String::new();
+    for op in &svc.callbacks {
+        let reply = match &op.output {
+            Some((action, e)) => format!("Ok(v) => Ok(Some({})),", message_expr(action, "v", e)),
+            None => "Ok(()) => Ok(None),".to_owned(),
+        };
+        let _ = writeln!(
+            arms,
+            "{action:?} => {{
+                let input: {input} = soapws::rt::read_body(&request).map_err(soapws::rt::bad_request)?;
+                match self.0.{op}(input).await {{
+                    {reply}
+                    Err(fault) => Err(soapws::rt::ServiceError::Fault {{ fault, action: \"http://www.w3.org/2005/08/addressing/fault\".to_owned() }}),
+                }}
+            }}",
+            action = op.input_action,
+            input = body_type(&op.input),
+            op = op.ident
+        );
+        let input = body_type(&op.input);
+        let _ = match &op.output {
+            Some((_, e)) => writeln!(
+                methods,
+                "/// Calls the client's `{op}` and waits for its reply.
+                pub async fn {op}(&self, request: {input}) -> ::core::result::Result<{out}, soapws::rt::ClientError<soapws::rt::Fault>> {{
+                    let reply = self.peer.call({msg}).await;
+                    soapws::rt::reply_or_fault(reply, |f| Some(f.clone()))
+                }}",
+                op = op.ident,
+                out = body_type(e),
+                msg = message_request(op)
+            ),
+            None => writeln!(
+                methods,
+                "/// Sends the client a one-way `{op}`.
+                pub async fn {op}(&self, request: {input}) -> ::core::result::Result<(), soapws::rt::CallError> {{
+                    self.peer.send_one_way({msg}).await
+                }}",
+                op = op.ident,
+                msg = message_expr(&op.input_action, "request", &op.input)
+            ),
+        };
+    }
+    let _ = writeln!(
+        out,
+        "/// Handles the callbacks of `{id}` on the client side.
+        pub struct {callback}Server<T: {callback}>(pub ::std::sync::Arc<T>);
+        impl<T: {callback}> {callback}Server<T> {{
+            /// Handles callbacks with `callbacks`.
+            pub fn new(callbacks: T) -> Self {{ Self(::std::sync::Arc::new(callbacks)) }}
+        }}
+        #[soapws::async_trait]
+        impl<T: {callback}> soapws::rt::Service for {callback}Server<T> {{
+            async fn call(&self, request: soapws::rt::Message, _context: soapws::rt::RequestContext) -> ::core::result::Result<Option<soapws::rt::Message>, soapws::rt::ServiceError> {{
+                let action = request.headers.action.clone().unwrap_or_default();
+                match action.as_str() {{
+                    {arms}
+                    _ => Err(soapws::rt::ServiceError::ActionNotSupported(action)),
+                }}
+            }}
+        }}
+        /// Calls a connected client back, from a `{id}` operation.
+        #[derive(Clone)]
+        pub struct {client} {{ pub peer: soapws::rt::Peer }}
+        impl {client} {{
+            {methods}
+        }}"
+    );
+}

@@ -1,0 +1,183 @@
+//! The examples' services, generated from the WSDLs in `wsdl/` by `build.rs`, and their
+//! implementations (used by the `calculator` example and the interop tests).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// WCF's `ICalculator` (`wsdl/calculator.wsdl`).
+pub mod calculator {
+    soapws::include_service!("calculator");
+}
+
+/// WCF's `ICalculatorDuplex` with its callback contract (`wsdl/calculator-duplex.wsdl`).
+pub mod calculator_duplex {
+    soapws::include_service!("calculator-duplex");
+}
+
+use calculator::{
+    Add, AddResponse, Calculator, CalculatorFault, Divide, DivideResponse, MathFault,
+};
+use calculator::{Multiply, MultiplyResponse, Subtract, SubtractResponse};
+use calculator_duplex::{
+    CalculatorDuplex, CalculatorDuplexCallbackClient, CalculatorDuplexFault, Equation,
+};
+
+/// The calculator: the four operations; dividing by zero answers the declared `MathFault`.
+#[derive(Debug, Default)]
+pub struct CalculatorService;
+
+#[soapws::async_trait]
+impl Calculator for CalculatorService {
+    async fn add(&self, r: Add) -> Result<AddResponse, CalculatorFault> {
+        Ok(AddResponse {
+            add_result: Some(r.n1.unwrap_or(0.0) + r.n2.unwrap_or(0.0)),
+        })
+    }
+
+    async fn subtract(&self, r: Subtract) -> Result<SubtractResponse, CalculatorFault> {
+        Ok(SubtractResponse {
+            subtract_result: Some(r.n1.unwrap_or(0.0) - r.n2.unwrap_or(0.0)),
+        })
+    }
+
+    async fn multiply(&self, r: Multiply) -> Result<MultiplyResponse, CalculatorFault> {
+        Ok(MultiplyResponse {
+            multiply_result: Some(r.n1.unwrap_or(0.0) * r.n2.unwrap_or(0.0)),
+        })
+    }
+
+    async fn divide(&self, r: Divide) -> Result<DivideResponse, CalculatorFault> {
+        let divisor = r.n2.unwrap_or(0.0);
+        if divisor == 0.0 {
+            return Err(CalculatorFault::MathFault(MathFault {
+                operation: Some("Divide".into()),
+                problem_type: Some("Division by zero".into()),
+            }));
+        }
+        Ok(DivideResponse {
+            divide_result: Some(r.n1.unwrap_or(0.0) / divisor),
+        })
+    }
+}
+
+/// The duplex calculator: a running result per session (connection), reported back with the
+/// `Result` and `Equation` callbacks, as WCF's CalculatorDuplex sample does.
+#[derive(Debug, Default)]
+pub struct CalculatorDuplexService {
+    sessions: Mutex<HashMap<u64, (f64, String)>>,
+}
+
+impl CalculatorDuplexService {
+    /// Applies `op` with `n` to the session's result and calls the client back.
+    async fn apply(
+        &self,
+        callback: &CalculatorDuplexCallbackClient,
+        symbol: &str,
+        n: f64,
+        op: fn(f64, f64) -> f64,
+    ) -> Result<(), CalculatorDuplexFault> {
+        let result = {
+            let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            let (result, equation) = sessions
+                .entry(callback.peer.id())
+                .or_insert_with(|| (0.0, "0".into()));
+            *result = op(*result, n);
+            equation.push_str(&format!(" {symbol} {n}"));
+            *result
+        };
+        let reply = calculator_duplex::Result {
+            result: Some(result),
+        };
+        callback.result(reply).await.map_err(|e| {
+            CalculatorDuplexFault::Soap(soapws::envelope::Fault::receiver(e.to_string()))
+        })
+    }
+}
+
+#[soapws::async_trait]
+impl CalculatorDuplex for CalculatorDuplexService {
+    async fn clear(
+        &self,
+        _: calculator_duplex::Clear,
+        callback: CalculatorDuplexCallbackClient,
+    ) -> Result<(), CalculatorDuplexFault> {
+        let equation = {
+            let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            let (result, equation) = sessions
+                .entry(callback.peer.id())
+                .or_insert_with(|| (0.0, "0".into()));
+            let done = format!("{equation} = {result}");
+            *result = 0.0;
+            *equation = "0".into();
+            done
+        };
+        callback
+            .equation(Equation {
+                eqn: Some(equation),
+            })
+            .await
+            .map_err(|e| {
+                CalculatorDuplexFault::Soap(soapws::envelope::Fault::receiver(e.to_string()))
+            })
+    }
+
+    async fn add_to(
+        &self,
+        r: calculator_duplex::AddTo,
+        callback: CalculatorDuplexCallbackClient,
+    ) -> Result<(), CalculatorDuplexFault> {
+        self.apply(&callback, "+", r.n.unwrap_or(0.0), |a, b| a + b)
+            .await
+    }
+
+    async fn subtract_from(
+        &self,
+        r: calculator_duplex::SubtractFrom,
+        callback: CalculatorDuplexCallbackClient,
+    ) -> Result<(), CalculatorDuplexFault> {
+        self.apply(&callback, "-", r.n.unwrap_or(0.0), |a, b| a - b)
+            .await
+    }
+
+    async fn multiply_by(
+        &self,
+        r: calculator_duplex::MultiplyBy,
+        callback: CalculatorDuplexCallbackClient,
+    ) -> Result<(), CalculatorDuplexFault> {
+        self.apply(&callback, "*", r.n.unwrap_or(0.0), |a, b| a * b)
+            .await
+    }
+
+    async fn divide_by(
+        &self,
+        r: calculator_duplex::DivideBy,
+        callback: CalculatorDuplexCallbackClient,
+    ) -> Result<(), CalculatorDuplexFault> {
+        self.apply(&callback, "/", r.n.unwrap_or(0.0), |a, b| a / b)
+            .await
+    }
+}
+
+/// Both services on one server, each accepting text and binary session, as the `calculator`
+/// example serves them: `ICalculator` at `/calculator`, `ICalculatorDuplex` at `/calculator-duplex`.
+pub fn server() -> soapws::transport::ServerBuilder {
+    use soapws::transport::handshake::{EndpointConfig, MessageEncoding};
+    let endpoint =
+        || EndpointConfig::new(MessageEncoding::BinarySession).with_encoding(MessageEncoding::Text);
+    soapws::transport::Server::builder()
+        .route(
+            "/calculator",
+            endpoint(),
+            calculator::CalculatorServer::new(CalculatorService),
+        )
+        .wsdl("/calculator", include_str!("../../wsdl/calculator.wsdl"))
+        .route(
+            "/calculator-duplex",
+            endpoint(),
+            calculator_duplex::CalculatorDuplexServer::new(CalculatorDuplexService::default()),
+        )
+        .wsdl(
+            "/calculator-duplex",
+            include_str!("../../wsdl/calculator-duplex.wsdl"),
+        )
+}

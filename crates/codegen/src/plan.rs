@@ -500,23 +500,49 @@ impl<'d> Planner<'d> {
                             .filter(|a| !a.is_empty())
                     })
                     .unwrap_or_else(|| default(""));
-                let Some(input) = self.message_element(&first.message) else {
-                    continue;
+                let skip = |reason: String| {
+                    Diagnostic::warning_at(
+                        format!(
+                            "operation `{}` of {}: {reason}; the operation is not generated",
+                            op.name, pt.name
+                        ),
+                        pt.location.clone(),
+                    )
+                };
+                let input = match self.message_element(&first.message) {
+                    Ok(e) => e,
+                    Err(reason) => {
+                        self.diagnostics.push(skip(reason));
+                        continue;
+                    }
                 };
                 let output = match second {
                     Some(m) => {
                         let action = m.action.clone().unwrap_or_else(|| default("Response"));
                         match self.message_element(&m.message) {
-                            Some(e) => Some((action, e)),
-                            None => continue,
+                            Ok(e) => Some((action, e)),
+                            Err(reason) => {
+                                self.diagnostics.push(skip(reason));
+                                continue;
+                            }
                         }
                     }
                     None => None,
                 };
                 let mut faults = Vec::new();
                 for f in &op.faults {
-                    let Some(element) = self.message_element(&f.message) else {
-                        continue;
+                    let element = match self.message_element(&f.message) {
+                        Ok(e) => e,
+                        Err(reason) => {
+                            self.diagnostics.push(Diagnostic::warning_at(
+                                format!(
+                                    "operation `{}` of {}: fault `{}`: {reason}; it arrives as an untyped SOAP fault",
+                                    op.name, pt.name, f.name
+                                ),
+                                pt.location.clone(),
+                            ));
+                            continue;
+                        }
                     };
                     let action = f
                         .action
@@ -559,31 +585,27 @@ impl<'d> Planner<'d> {
         }
     }
 
-    /// The body element of a document/literal message (its single part's element).
-    fn message_element(&mut self, message: &QName) -> Option<BodyElement> {
+    /// The body element of a document/literal message (its single part's element), or why
+    /// the message cannot be generated.
+    fn message_element(&mut self, message: &QName) -> Result<BodyElement, String> {
         let Some(m) = self.defs.messages.get(message).cloned() else {
-            self.error(format!("message {message} is not defined"));
-            return None;
+            return Err(format!("message {message} is not defined"));
         };
         match m.parts.as_slice() {
             [part] => match &part.element {
-                Some(e) => self.element(e),
-                None => {
-                    self.error(format!(
-                        "message {message}: part '{}' has a type, not an element (rpc style)",
-                        part.name
-                    ));
-                    None
+                Some(e) if self.defs.schema.elements.contains_key(e) => {
+                    self.element(e).ok_or_else(|| format!("element {e} is not defined"))
                 }
+                Some(e) => Err(format!("message {message}: element {e} is not defined")),
+                None => Err(format!(
+                    "message {message}: part '{}' has a type, not an element (rpc style)",
+                    part.name
+                )),
             },
-            [] => {
-                self.error(format!("message {message} has no part"));
-                None
-            }
-            _ => {
-                self.error(format!("message {message} has several body parts: only document/literal wrapped (one part) is supported"));
-                None
-            }
+            [] => Err(format!("message {message} has no part")),
+            _ => Err(format!(
+                "message {message} has several body parts: only document/literal wrapped (one part) is supported"
+            )),
         }
     }
 }

@@ -12,11 +12,14 @@ use soapws_codegen::model::{
 const XS: &str = "http://www.w3.org/2001/XMLSchema";
 const T: &str = "urn:t";
 
-/// Writes `files` into a fresh scratch directory named `name`.
+/// Writes `files` into a fresh scratch directory named after `name` (one per call: tests
+/// run in parallel and may write the same fixture).
 fn fixture(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("load_xsd")
-        .join(name);
+        .join(format!("{name}-{}-{call}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for (file, text) in files {
         let p = dir.join(file);

@@ -51,6 +51,9 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
+        if self.location.file.is_empty() {
+            return write!(f, "{level}: {}", self.message);
+        }
         write!(f, "{}: {level}: {}", At(&self.location), self.message)
     }
 }

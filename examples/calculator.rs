@@ -1,5 +1,6 @@
 //! Serves WCF's calculator samples over WebSocket: `ICalculator` at `/calculator` and
-//! `ICalculatorDuplex` at `/calculator-duplex`, each in text and binary session encoding.
+//! `ICalculatorDuplex` at `/calculator-duplex`, each in text and binary session encoding, and
+//! the contracts of dotnet/wcf's WebSocket scenario tests at `/push` and `/request-reply`.
 //!
 //! `cargo run --release --example calculator [-- --listen ADDR]` (default `127.0.0.1:8080`);
 //! Ctrl-C shuts down gracefully.

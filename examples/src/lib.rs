@@ -1,8 +1,11 @@
 //! The examples' services, generated from the WSDLs in `wsdl/` by `build.rs`, and their
 //! implementations (used by the `calculator` example and the interop tests).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+mod scenarios;
+mod sessions;
+
+pub use scenarios::{stream_bytes, PushService, RequestReplyService, DOWNLOAD_DATA, STREAM_LEN};
+pub use sessions::Sessions;
 
 /// WCF's `ICalculator` (`wsdl/calculator.wsdl`).
 pub mod calculator {
@@ -12,6 +15,12 @@ pub mod calculator {
 /// WCF's `ICalculatorDuplex` with its callback contract (`wsdl/calculator-duplex.wsdl`).
 pub mod calculator_duplex {
     soapws::include_service!("calculator-duplex");
+}
+
+/// dotnet/wcf's WebSocket scenario contracts: `IWSDuplexService` with `IPushCallback`, and
+/// `IWSRequestReplyService` (`wsdl/websocket-scenarios.wsdl`).
+pub mod websocket_scenarios {
+    soapws::include_service!("websocket-scenarios");
 }
 
 use calculator::{
@@ -64,7 +73,23 @@ impl Calculator for CalculatorService {
 /// `Result` and `Equation` callbacks, as WCF's CalculatorDuplex sample does.
 #[derive(Debug, Default)]
 pub struct CalculatorDuplexService {
-    sessions: Mutex<HashMap<u64, (f64, String)>>,
+    sessions: Sessions<Running>,
+}
+
+/// A duplex calculator session: the running result and the equation so far.
+#[derive(Debug)]
+struct Running {
+    result: f64,
+    equation: String,
+}
+
+impl Default for Running {
+    fn default() -> Self {
+        Self {
+            result: 0.0,
+            equation: "0".into(),
+        }
+    }
 }
 
 impl CalculatorDuplexService {
@@ -76,15 +101,11 @@ impl CalculatorDuplexService {
         n: f64,
         op: fn(f64, f64) -> f64,
     ) -> Result<(), CalculatorDuplexFault> {
-        let result = {
-            let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-            let (result, equation) = sessions
-                .entry(callback.peer.id())
-                .or_insert_with(|| (0.0, "0".into()));
-            *result = op(*result, n);
-            equation.push_str(&format!(" {symbol} {n}"));
-            *result
-        };
+        let result = self.sessions.with(&callback.peer, |s| {
+            s.result = op(s.result, n);
+            s.equation.push_str(&format!(" {symbol} {n}"));
+            s.result
+        });
         let reply = calculator_duplex::Result {
             result: Some(result),
         };
@@ -101,16 +122,11 @@ impl CalculatorDuplex for CalculatorDuplexService {
         _: calculator_duplex::Clear,
         callback: CalculatorDuplexCallbackClient,
     ) -> Result<(), CalculatorDuplexFault> {
-        let equation = {
-            let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-            let (result, equation) = sessions
-                .entry(callback.peer.id())
-                .or_insert_with(|| (0.0, "0".into()));
-            let done = format!("{equation} = {result}");
-            *result = 0.0;
-            *equation = "0".into();
+        let equation = self.sessions.with(&callback.peer, |s| {
+            let done = format!("{} = {}", s.equation, s.result);
+            *s = Running::default();
             done
-        };
+        });
         callback
             .equation(Equation {
                 eqn: Some(equation),
@@ -158,8 +174,10 @@ impl CalculatorDuplex for CalculatorDuplexService {
     }
 }
 
-/// Both services on one server, each accepting text and binary session, as the `calculator`
-/// example serves them: `ICalculator` at `/calculator`, `ICalculatorDuplex` at `/calculator-duplex`.
+/// The example services on one server, each accepting text and binary session, as the
+/// `calculator` example serves them: `ICalculator` at `/calculator`, `ICalculatorDuplex` at
+/// `/calculator-duplex`, and the WebSocket scenario contracts `IWSDuplexService` at `/push` and
+/// `IWSRequestReplyService` at `/request-reply`.
 pub fn server() -> soapws::transport::ServerBuilder {
     use soapws::transport::handshake::{EndpointConfig, MessageEncoding};
     let endpoint =
@@ -179,5 +197,15 @@ pub fn server() -> soapws::transport::ServerBuilder {
         .wsdl(
             "/calculator-duplex",
             include_str!("../../wsdl/calculator-duplex.wsdl"),
+        )
+        .route(
+            "/push",
+            endpoint(),
+            websocket_scenarios::WSDuplexServiceServer::new(PushService::default()),
+        )
+        .route(
+            "/request-reply",
+            endpoint(),
+            websocket_scenarios::WSRequestReplyServiceServer::new(RequestReplyService::default()),
         )
 }

@@ -135,6 +135,8 @@ pub(crate) struct Planner<'d> {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Planned named types: QName → Rust type.
     named: HashMap<QName, Ty>,
+    /// Planned global elements (several operations and portTypes may share one).
+    elements: HashMap<QName, BodyElement>,
     /// Types being planned (for recursion).
     stack: Vec<QName>,
     types: Unique,
@@ -153,6 +155,7 @@ impl<'d> Planner<'d> {
             plan: Plan::default(),
             diagnostics: Vec::new(),
             named: HashMap::new(),
+            elements: HashMap::new(),
             stack: Vec::new(),
             types,
         }
@@ -164,6 +167,9 @@ impl<'d> Planner<'d> {
 
     /// The Rust type of a global element's content.
     pub(crate) fn element(&mut self, name: &QName) -> Option<BodyElement> {
+        if let Some(planned) = self.elements.get(name) {
+            return Some(planned.clone());
+        }
         let Some(decl) = self.defs.schema.elements.get(name) else {
             self.error(format!("element {name} is not defined"));
             return None;
@@ -173,10 +179,12 @@ impl<'d> Planner<'d> {
             &name.local,
             decl.documentation.clone(),
         );
-        Some(BodyElement {
+        let planned = BodyElement {
             name: name.clone(),
             ty,
-        })
+        };
+        self.elements.insert(name.clone(), planned.clone());
+        Some(planned)
     }
 
     fn type_ref(&mut self, t: &TypeRef, context: &str, doc: Option<String>) -> Ty {

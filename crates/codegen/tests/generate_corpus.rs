@@ -165,6 +165,22 @@ fn every_corpus_wsdl_generates_or_says_why() {
 }
 
 #[test]
+fn elements_shared_by_contracts_are_generated_once() {
+    let wsdl = workspace().join("wsdl/websocket-scenarios.wsdl");
+    let code = generate(&wsdl, &LoadOptions::default()).unwrap().code;
+    for shared in [
+        "pub struct UploadData ",
+        "pub struct DownloadStreamResponse ",
+        "pub struct GetLog ",
+    ] {
+        assert_eq!(code.matches(shared).count(), 1, "`{shared}` in\n{code}");
+    }
+    assert!(!code.contains("DownloadStreamResponse2"));
+    assert!(code.contains("pub trait WSDuplexServiceCallback"));
+    assert!(code.contains("pub trait WSRequestReplyService"));
+}
+
+#[test]
 fn project_contracts_generate_services_clients_and_callbacks() {
     let wsdl = workspace().join("wsdl");
     let calc = generate(&wsdl.join("calculator.wsdl"), &LoadOptions::default()).unwrap();

@@ -477,6 +477,7 @@ fn emit_service(out: &mut String, svc: &Svc) {
             op = op.ident
         );
     }
+    let dispatch = dispatch(&arms);
     let _ = writeln!(
         out,
         "/// Serves a [`{id}`] implementation: add it to a `soapws::transport::Server` route.
@@ -490,10 +491,7 @@ fn emit_service(out: &mut String, svc: &Svc) {
             async fn call(&self, request: soapws::rt::Message, context: soapws::rt::RequestContext) -> ::core::result::Result<Option<soapws::rt::Message>, soapws::rt::ServiceError> {{
                 let _ = &context;
                 let action = request.headers.action.clone().unwrap_or_default();
-                match action.as_str() {{
-                    {arms}
-                    _ => Err(soapws::rt::ServiceError::ActionNotSupported(action)),
-                }}
+                {dispatch}
             }}
         }}"
     );
@@ -638,6 +636,7 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
             ),
         };
     }
+    let dispatch = dispatch(&arms);
     let _ = writeln!(
         out,
         "/// Handles the callbacks of `{id}` on the client side.
@@ -650,10 +649,7 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
         impl<T: {callback}> soapws::rt::Service for {callback}Server<T> {{
             async fn call(&self, request: soapws::rt::Message, _context: soapws::rt::RequestContext) -> ::core::result::Result<Option<soapws::rt::Message>, soapws::rt::ServiceError> {{
                 let action = request.headers.action.clone().unwrap_or_default();
-                match action.as_str() {{
-                    {arms}
-                    _ => Err(soapws::rt::ServiceError::ActionNotSupported(action)),
-                }}
+                {dispatch}
             }}
         }}
         /// Calls a connected client back, from a `{id}` operation.
@@ -663,4 +659,14 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
             {methods}
         }}"
     );
+}
+
+/// Dispatch by action: the match of `arms`, or (no operations) the refusal alone.
+fn dispatch(arms: &str) -> String {
+    let refuse = "Err(soapws::rt::ServiceError::ActionNotSupported(action))";
+    if arms.trim().is_empty() {
+        refuse.to_owned()
+    } else {
+        format!("match action.as_str() {{ {arms} _ => {refuse}, }}")
+    }
 }

@@ -582,11 +582,24 @@ impl<'d> Planner<'d> {
                     output,
                     faults,
                 };
-                if op.output_first {
-                    svc.callbacks.push(planned);
+                let list = if op.output_first {
+                    &mut svc.callbacks
                 } else {
-                    svc.ops.push(planned);
+                    &mut svc.ops
+                };
+                // Requests are dispatched by action: a second operation with the same one
+                // could never be called.
+                if let Some(first) = list.iter().find(|o| o.input_action == planned.input_action) {
+                    self.diagnostics.push(Diagnostic::warning_at(
+                        format!(
+                            "operation `{}` of {} has the action {:?} of operation `{}`; it is not generated",
+                            op.name, pt.name, planned.input_action, first.ident
+                        ),
+                        pt.location.clone(),
+                    ));
+                    continue;
                 }
+                list.push(planned);
             }
             svc.ident = self.types.claim(svc.ident.clone());
             self.plan.services.push(svc);

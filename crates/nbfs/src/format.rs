@@ -14,7 +14,7 @@ pub fn double(v: f64, out: &mut String) {
     ) {
         return;
     }
-    general(&format!("{v:e}"), 15, out);
+    general(&scientific(v), 15, out);
 }
 
 /// Appends a float as .NET Core's round-trip text (see [`double`]).
@@ -28,7 +28,15 @@ pub fn float(v: f32, out: &mut String) {
     ) {
         return;
     }
-    general(&format!("{v:e}"), 7, out);
+    general(&scientific(v), 7, out);
+}
+
+/// Rust's shortest round-trip scientific form (`-d.ddde±x`), on the stack.
+fn scientific(v: impl fmt::LowerExp) -> Ascii<32> {
+    use fmt::Write;
+    let mut s = Ascii::new();
+    let _ = write!(s, "{v:e}");
+    s
 }
 
 fn special(nan: bool, inf: bool, neg: bool, zero: bool, out: &mut String) -> bool {
@@ -46,14 +54,21 @@ fn special(nan: bool, inf: bool, neg: bool, zero: bool, out: &mut String) -> boo
 
 /// Lays out Rust's shortest scientific form (`-d.ddde±x`) the way .NET's "G" formatting does:
 /// scientific when the decimal exponent is beyond `max(digit count, precision)` or below -5.
-fn general(sci: &str, precision: i32, out: &mut String) {
-    let (mantissa, exp) = sci.split_once('e').expect("`{:e}` output has an exponent");
+fn general(sci: &Ascii<32>, precision: i32, out: &mut String) {
+    let (mantissa, exp) = sci
+        .as_str()
+        .split_once('e')
+        .expect("`{:e}` output has an exponent");
     let exp: i32 = exp.parse().expect("`{:e}` exponent is an integer");
     let (neg, mantissa) = match mantissa.strip_prefix('-') {
         Some(m) => (true, m),
         None => (false, mantissa),
     };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let mut digits = Ascii::<32>::new();
+    for b in mantissa.bytes().filter(|&b| b != b'.') {
+        digits.push(b);
+    }
+    let digits = digits.as_str();
     let n = digits.len() as i32;
     let dig_pos = exp + 1;
     if neg {
@@ -67,19 +82,17 @@ fn general(sci: &str, precision: i32, out: &mut String) {
         }
         out.push('E');
         out.push(if exp < 0 { '-' } else { '+' });
-        let e = exp.unsigned_abs();
-        if e < 10 {
-            out.push('0');
-        }
-        out.push_str(&e.to_string());
+        let mut e = Ascii::<8>::new();
+        e.digits(exp.unsigned_abs().into(), 2);
+        out.push_str(e.as_str());
     } else if dig_pos <= 0 {
         out.push_str("0.");
         for _ in 0..-dig_pos {
             out.push('0');
         }
-        out.push_str(&digits);
+        out.push_str(digits);
     } else if dig_pos >= n {
-        out.push_str(&digits);
+        out.push_str(digits);
         for _ in 0..dig_pos - n {
             out.push('0');
         }
@@ -90,33 +103,166 @@ fn general(sci: &str, precision: i32, out: &mut String) {
     }
 }
 
+/// Short ASCII text built on the stack (numbers, dates, GUIDs), so formatting a value neither
+/// allocates nor goes through `core::fmt`. Pushing past `N` bytes panics.
+pub(crate) struct Ascii<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Ascii<N> {
+    pub(crate) fn new() -> Self {
+        Self {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    fn extend(&mut self, bytes: &[u8]) {
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    /// `v` in decimal, zero-padded to at least `width` digits.
+    pub(crate) fn digits(&mut self, mut v: u64, width: usize) {
+        let mut tmp = [b'0'; 20];
+        let mut i = tmp.len();
+        while v > 0 || tmp.len() - i < width.max(1) {
+            i -= 1;
+            tmp[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        self.extend(&tmp[i..]);
+    }
+
+    /// A signed integer in decimal.
+    pub(crate) fn int(&mut self, v: i64) {
+        if v < 0 {
+            self.push(b'-');
+        }
+        self.digits(v.unsigned_abs(), 1);
+    }
+
+    /// `v` in decimal (no padding), for the 96-bit decimal mantissa.
+    fn digits128(&mut self, v: u128) {
+        const E19: u128 = 10_000_000_000_000_000_000;
+        match u64::try_from(v) {
+            Ok(small) => self.digits(small, 1),
+            Err(_) => {
+                self.digits128(v / E19);
+                self.digits((v % E19) as u64, 19);
+            }
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).expect("ASCII")
+    }
+}
+
+impl<const N: usize> fmt::Write for Ascii<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.len + s.len() > N {
+            return Err(fmt::Error);
+        }
+        self.extend(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// A decimal's text: sign, integer digits, and exactly `scale` fraction digits (up to 28 for
+/// values .NET creates; 255 at most).
+pub(crate) fn decimal(mantissa: u128, scale: u8, negative: bool) -> Ascii<320> {
+    let mut digits = Ascii::<40>::new();
+    digits.digits128(mantissa);
+    let digits = digits.as_bytes();
+    let scale = usize::from(scale);
+    let mut s = Ascii::new();
+    if negative && mantissa != 0 {
+        s.push(b'-');
+    }
+    if scale == 0 {
+        s.extend(digits);
+    } else if digits.len() > scale {
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        s.extend(int);
+        s.push(b'.');
+        s.extend(frac);
+    } else {
+        s.extend(b"0.");
+        for _ in digits.len()..scale {
+            s.push(b'0');
+        }
+        s.extend(digits);
+    }
+    s
+}
+
+/// A GUID's text, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, from its bytes in display order.
+pub(crate) fn guid(bytes: [u8; 16]) -> Ascii<36> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = Ascii::new();
+    for (i, b) in bytes.into_iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push(b'-');
+        }
+        s.push(HEX[usize::from(b >> 4)]);
+        s.push(HEX[usize::from(b & 15)]);
+    }
+    s
+}
+
 const TICKS_PER_SECOND: u64 = 10_000_000;
 const TICKS_PER_DAY: u64 = 86_400 * TICKS_PER_SECOND;
 
 /// Writes `yyyy-MM-ddTHH:mm:ss[.fffffff]` (fraction trimmed of trailing zeros, omitted if zero).
 pub fn date_time(ticks: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str(date_time_text(ticks).as_str())
+}
+
+/// The text [`date_time`] writes.
+pub(crate) fn date_time_text(ticks: u64) -> Ascii<40> {
     let days = (ticks / TICKS_PER_DAY) as i64;
     let (y, m, d) = civil_from_days(days - 719_162);
     let in_day = ticks % TICKS_PER_DAY;
     let secs = in_day / TICKS_PER_SECOND;
-    let frac = in_day % TICKS_PER_SECOND;
-    write!(
-        f,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )?;
-    write_fraction(frac, f)
+    let mut s = Ascii::new();
+    s.digits(y.unsigned_abs(), 4);
+    for (sep, v) in [
+        (b'-', u64::from(m)),
+        (b'-', u64::from(d)),
+        (b'T', secs / 3600),
+        (b':', secs / 60 % 60),
+        (b':', secs % 60),
+    ] {
+        s.push(sep);
+        s.digits(v, 2);
+    }
+    fraction(&mut s, in_day % TICKS_PER_SECOND);
+    s
 }
 
 /// `.fffffff` with trailing zeros removed; nothing when zero.
-fn write_fraction(frac: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn fraction<const N: usize>(s: &mut Ascii<N>, mut frac: u64) {
     if frac == 0 {
-        return Ok(());
+        return;
     }
-    let s = format!("{frac:07}");
-    write!(f, ".{}", s.trim_end_matches('0'))
+    let mut width = 7;
+    while frac % 10 == 0 {
+        frac /= 10;
+        width -= 1;
+    }
+    s.push(b'.');
+    s.digits(frac, width);
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).
@@ -205,6 +351,27 @@ mod tests {
         assert_eq!(d(f64::NAN), "NaN");
         assert_eq!(d(f64::NEG_INFINITY), "-INF");
         assert_eq!(d(100.0), "100");
+    }
+
+    #[test]
+    fn stack_text_matches_core_fmt() {
+        for v in [0, 1, -1, 9, 10, 99, 1_000_000, i64::MIN, i64::MAX] {
+            let mut s = super::Ascii::<24>::new();
+            s.int(v);
+            assert_eq!(s.as_str(), v.to_string());
+        }
+        let dec = |m, scale, neg| super::decimal(m, scale, neg).as_str().to_owned();
+        assert_eq!(dec(12345, 2, false), "123.45");
+        assert_eq!(dec(5, 3, true), "-0.005");
+        assert_eq!(dec(0, 0, true), "0");
+        assert_eq!(
+            dec(u128::from(u64::MAX) * 1000 + 7, 0, false),
+            "18446744073709551615007"
+        );
+        assert_eq!(
+            dec((1 << 96) - 1, 28, false),
+            "7.9228162514264337593543950335"
+        );
     }
 
     #[test]

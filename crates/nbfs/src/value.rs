@@ -203,20 +203,7 @@ impl Decimal {
 
 impl fmt::Display for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = self.mantissa.to_string();
-        let scale = usize::from(self.scale);
-        if self.negative && self.mantissa != 0 {
-            f.write_str("-")?;
-        }
-        if scale == 0 {
-            return f.write_str(&digits);
-        }
-        if digits.len() > scale {
-            let (int, frac) = digits.split_at(digits.len() - scale);
-            write!(f, "{int}.{frac}")
-        } else {
-            write!(f, "0.{}{digits}", "0".repeat(scale - digits.len()))
-        }
+        f.write_str(format::decimal(self.mantissa, self.scale, self.negative).as_str())
     }
 }
 
@@ -230,6 +217,17 @@ pub enum DateTimeKind {
     Utc,
     /// Local time; the ticks on the wire and here are UTC ticks.
     Local,
+}
+
+impl DateTimeKind {
+    /// What the text form ends with: `Z` (UTC), `+00:00` (local, shown in UTC) or nothing.
+    pub(crate) fn suffix(self) -> &'static str {
+        match self {
+            Self::Unspecified => "",
+            Self::Utc => "Z",
+            Self::Local => "+00:00",
+        }
+    }
 }
 
 /// System.DateTime: 100 ns ticks since 0001-01-01T00:00:00 and a kind.
@@ -271,11 +269,7 @@ impl fmt::Display for DateTime {
     /// `yyyy-MM-ddTHH:mm:ss[.fffffff]` then `Z` (UTC), `+00:00` (local, shown in UTC) or nothing.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         format::date_time(self.ticks, f)?;
-        match self.kind {
-            DateTimeKind::Unspecified => Ok(()),
-            DateTimeKind::Utc => f.write_str("Z"),
-            DateTimeKind::Local => f.write_str("+00:00"),
-        }
+        f.write_str(self.kind.suffix())
     }
 }
 
@@ -301,29 +295,32 @@ impl Guid {
         if s.len() != 36 || [8, 13, 18, 23].iter().any(|&i| s[i] != b'-') {
             return None;
         }
-        let hex: Vec<u8> = s.iter().copied().filter(|&c| c != b'-').collect();
+        let mut hex = s.iter().filter(|&&c| c != b'-');
         let mut canon = [0u8; 16];
-        for (i, pair) in hex.chunks_exact(2).enumerate() {
-            let hi = (pair[0] as char).to_digit(16)?;
-            let lo = (pair[1] as char).to_digit(16)?;
-            canon[i] = (hi * 16 + lo) as u8;
+        for byte in &mut canon {
+            let mut digit = || hex.next().and_then(|&c| (c as char).to_digit(16));
+            *byte = (digit()? * 16 + digit()?) as u8;
         }
-        let mut b = canon;
+        Some(Self(Self::swap_fields(canon)))
+    }
+
+    /// The bytes in the order the text shows them (the first three fields little-endian).
+    pub(crate) fn display_order(&self) -> [u8; 16] {
+        Self::swap_fields(self.0)
+    }
+
+    /// Reverses the byte order of the first three fields (an involution).
+    fn swap_fields(mut b: [u8; 16]) -> [u8; 16] {
         b[0..4].reverse();
         b[4..6].reverse();
         b[6..8].reverse();
-        Some(Self(b))
+        b
     }
 }
 
 impl fmt::Display for Guid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = &self.0;
-        write!(
-            f,
-            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-            b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
-        )
+        f.write_str(format::guid(self.display_order()).as_str())
     }
 }
 

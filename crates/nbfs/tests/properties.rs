@@ -1145,14 +1145,10 @@ impl Emit<'_, '_, '_> {
                     if auto {
                         continue;
                     }
+                    // Bound only once the attribute is known to be written (not a duplicate).
                     let ns = match local.iter().find(|(q, _)| *q == p) {
                         Some((_, n)) => *n,
-                        None => {
-                            let ns = ns.nonempty();
-                            local.push((p, ns));
-                            self.scope.push((p, ns));
-                            ns
-                        }
+                        None => ns.nonempty(),
                     };
                     (Some(p), Some(ns.xml()), Some(p.to_owned()), ns.text)
                 }
@@ -1166,6 +1162,13 @@ impl Emit<'_, '_, '_> {
                 .any(|e| e.ns == ns && e.local == a.local.text)
             {
                 continue; // a duplicate
+            }
+            if let AttrKind::Prefixed(p, declared) = a.kind {
+                if !local.iter().any(|(q, _)| *q == p) {
+                    let bound = declared.nonempty();
+                    local.push((p, bound));
+                    self.scope.push((p, bound));
+                }
             }
             let value = &a.value;
             ok(

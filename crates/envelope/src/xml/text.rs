@@ -161,7 +161,11 @@ impl<'a> TextXmlReader<'a> {
     }
 
     fn resolve(&self, prefix: &str) -> Option<Ns> {
-        if let Some(i) = self.namespaces.iter().rposition(|(p, _)| p == prefix) {
+        if let Some(i) = self
+            .namespaces
+            .iter()
+            .rposition(|(p, _)| short_eq(p, prefix))
+        {
             return Some(Ns::Declared(i));
         }
         match prefix {
@@ -311,6 +315,11 @@ impl<'a> TextXmlReader<'a> {
             Err(e) => Err(self.error_here(e.to_string())),
         }
     }
+}
+
+/// String equality without an out-of-line `memcmp` for the short strings prefixes are.
+fn short_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 impl<'a> XmlRead for TextXmlReader<'a> {

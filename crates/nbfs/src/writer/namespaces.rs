@@ -8,7 +8,7 @@ use std::ops::Range;
 use crate::error::EncodeError;
 use crate::reader::{XMLNS_NAMESPACE, XML_NAMESPACE};
 use crate::record;
-use crate::string::{StringSource, XmlString};
+use crate::string::{short_eq, StringSource, XmlString};
 
 #[derive(Clone)]
 struct Entry {
@@ -44,17 +44,24 @@ fn same_object(a: StringSource, b: XmlString<'_>) -> bool {
 
 impl Namespaces {
     pub(crate) fn new() -> Self {
-        Self {
-            arena: String::new(),
-            entries: vec![Entry {
-                prefix: 0..0,
-                uri: 0..0,
-                source: StringSource::Inline,
-                depth: 0,
-            }],
+        let mut ns = Self {
+            arena: String::with_capacity(256),
+            entries: Vec::with_capacity(8),
             last: None,
             generated: 0,
-        }
+        };
+        ns.entries.push(Entry {
+            prefix: 0..0,
+            uri: 0..0,
+            source: StringSource::Inline,
+            depth: 0,
+        });
+        ns
+    }
+
+    /// True when entry `e` has this prefix.
+    fn has_prefix(&self, e: &Entry, prefix: &str) -> bool {
+        short_eq(self.prefix_of(e), prefix)
     }
 
     fn prefix_of(&self, e: &Entry) -> &str {
@@ -75,7 +82,7 @@ impl Namespaces {
             .entries
             .iter()
             .rev()
-            .find(|e| self.prefix_of(e) == prefix)
+            .find(|e| self.has_prefix(e, prefix))
         {
             return Some(self.uri_of(e));
         }
@@ -105,7 +112,7 @@ impl Namespaces {
             let p = ns.prefix_of(&ns.entries[i]);
             ns.entries[i + 1..]
                 .iter()
-                .all(|later| ns.prefix_of(later) != p)
+                .all(|later| !ns.has_prefix(later, p))
         };
         let matches = |ns: &Self, i: usize, by_object: bool| {
             let e = &ns.entries[i];
@@ -171,7 +178,7 @@ impl Namespaces {
             ));
         }
         let same_element = self.entries.iter().rev().take_while(|e| e.depth == depth);
-        if let Some(e) = same_element.clone().find(|e| self.prefix_of(e) == prefix) {
+        if let Some(e) = same_element.clone().find(|e| self.has_prefix(e, prefix)) {
             return if self.uri_of(e) == uri.as_str() {
                 Ok(())
             } else {

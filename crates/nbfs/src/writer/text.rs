@@ -21,10 +21,10 @@ impl TextNode {
     pub(crate) fn new(out: Vec<u8>) -> Self {
         Self {
             out,
-            open: Vec::new(),
-            names: String::new(),
+            open: Vec::with_capacity(16),
+            names: String::with_capacity(256),
             in_attribute: false,
-            scratch: String::new(),
+            scratch: String::with_capacity(32),
         }
     }
 
@@ -76,6 +76,13 @@ impl TextNode {
     fn scratch_clear(&mut self) -> &mut String {
         self.scratch.clear();
         &mut self.scratch
+    }
+
+    /// Appends a number `f` writes to the scratch string (numbers need no escaping).
+    fn number(&mut self, f: impl FnOnce(&mut String)) {
+        self.scratch.clear();
+        f(&mut self.scratch);
+        self.out.extend_from_slice(self.scratch.as_bytes());
     }
 
     fn formatted(&mut self, f: impl FnOnce(&mut String)) {
@@ -171,38 +178,38 @@ impl Node for TextNode {
     }
 
     fn int32(&mut self, v: i32) {
-        let _ = write!(self.scratch_clear(), "{v}");
-        self.out.extend_from_slice(self.scratch.as_bytes());
+        self.int64(v.into());
     }
 
     fn int64(&mut self, v: i64) {
-        let _ = write!(self.scratch_clear(), "{v}");
-        self.out.extend_from_slice(self.scratch.as_bytes());
+        let mut s = format::Ascii::<24>::new();
+        s.int(v);
+        self.out.extend_from_slice(s.as_bytes());
     }
 
     fn uint64(&mut self, v: u64) {
-        let _ = write!(self.scratch_clear(), "{v}");
-        self.out.extend_from_slice(self.scratch.as_bytes());
+        let mut s = format::Ascii::<24>::new();
+        s.digits(v, 1);
+        self.out.extend_from_slice(s.as_bytes());
     }
 
     fn float(&mut self, v: f32) {
-        self.formatted(|s| format::float(v, s));
+        self.number(|s| format::float(v, s));
     }
 
     fn double(&mut self, v: f64) {
-        self.formatted(|s| format::double(v, s));
+        self.number(|s| format::double(v, s));
     }
 
     fn decimal(&mut self, v: Decimal) {
-        self.formatted(|s| {
-            let _ = write!(s, "{v}");
-        });
+        let s = format::decimal(v.mantissa, v.scale, v.negative);
+        self.out.extend_from_slice(s.as_bytes());
     }
 
     fn date_time(&mut self, v: DateTime) {
-        self.formatted(|s| {
-            let _ = write!(s, "{v}");
-        });
+        self.out
+            .extend_from_slice(format::date_time_text(v.ticks).as_bytes());
+        self.out.extend_from_slice(v.kind.suffix().as_bytes());
     }
 
     fn time_span(&mut self, v: TimeSpan) {
@@ -212,15 +219,13 @@ impl Node for TextNode {
     }
 
     fn guid(&mut self, v: Guid) {
-        self.formatted(|s| {
-            let _ = write!(s, "{v}");
-        });
+        self.out
+            .extend_from_slice(format::guid(v.display_order()).as_bytes());
     }
 
     fn unique_id(&mut self, v: Guid) {
-        self.formatted(|s| {
-            let _ = write!(s, "urn:uuid:{v}");
-        });
+        self.out.extend_from_slice(b"urn:uuid:");
+        self.guid(v);
     }
 
     fn bytes_text(&mut self, trail: &[u8], data: &[u8]) {

@@ -749,15 +749,20 @@ impl<'a> Reader<'a> {
             r::UUID_TEXT => Value::Guid(Guid(self.cur.array()?)),
             r::BOOL_TEXT => Value::Bool(self.cur.u8()? != 0),
             r::CHARS8_TEXT | r::CHARS16_TEXT | r::CHARS32_TEXT => {
-                let len = self.text_length(base, r::CHARS8_TEXT)?;
+                let len =
+                    self.text_length(base, r::CHARS8_TEXT, self.quotas.max_string_content_length)?;
                 Value::Str(self.cur.utf8(len)?)
             }
             r::BYTES8_TEXT | r::BYTES16_TEXT | r::BYTES32_TEXT => {
-                let len = self.text_length(base, r::BYTES8_TEXT)?;
+                let len = self.text_length(base, r::BYTES8_TEXT, self.quotas.max_array_length)?;
                 Value::Bytes(self.cur.take(len)?)
             }
             r::UNICODE_CHARS8_TEXT | r::UNICODE_CHARS16_TEXT | r::UNICODE_CHARS32_TEXT => {
-                let len = self.text_length(base, r::UNICODE_CHARS8_TEXT)?;
+                let len = self.text_length(
+                    base,
+                    r::UNICODE_CHARS8_TEXT,
+                    self.quotas.max_string_content_length,
+                )?;
                 let bytes_at = self.cur.position();
                 let bytes = self.cur.take(len)?;
                 if len % 2 != 0 {
@@ -794,22 +799,17 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Length of a 8/16/32-bit length-prefixed text record, checked against the quota.
-    fn text_length(&mut self, base: u8, first: u8) -> Result<usize, DecodeError> {
+    /// Length of a 8/16/32-bit length-prefixed text record, checked against `max` (the string
+    /// quota for characters, the array quota for bytes, as .NET applies them).
+    fn text_length(&mut self, base: u8, first: u8, max: usize) -> Result<usize, DecodeError> {
         let at = self.cur.position();
         let len = match base - first {
             0 => usize::from(self.cur.u8()?),
             2 => usize::from(self.cur.u16()?),
             _ => self.cur.len32()?,
         };
-        if len > self.quotas.max_string_content_length {
-            return Err(self.cur.error_at(
-                at,
-                K::StringTooLong {
-                    len,
-                    max: self.quotas.max_string_content_length,
-                },
-            ));
+        if len > max {
+            return Err(self.cur.error_at(at, K::StringTooLong { len, max }));
         }
         Ok(len)
     }

@@ -285,11 +285,12 @@ impl<'a> TextXmlReader<'a> {
                 }
             }
         }
-        if text.len() > self.quotas.max_string_content_length {
+        let max = max_text_length(&self.quotas);
+        if text.len() > max {
             return Err(XmlError::Quota {
                 offset: self.offset(),
                 what: "text length",
-                max: self.quotas.max_string_content_length,
+                max,
             });
         }
         if self.scopes.is_empty()
@@ -451,4 +452,12 @@ impl<'a> XmlRead for TextXmlReader<'a> {
     fn depth(&self) -> usize {
         self.scopes.len()
     }
+}
+
+/// Longest text node: a string of `max_string_content_length`, or the base64 text of a byte
+/// array of `max_array_length` (.NET applies the string quota to strings and the array quota to
+/// `ReadContentAsBase64`; a text node can be either until it is read).
+fn max_text_length(quotas: &Quotas) -> usize {
+    let base64 = quotas.max_array_length.div_ceil(3).saturating_mul(4);
+    quotas.max_string_content_length.max(base64)
 }

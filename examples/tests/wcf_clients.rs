@@ -5,7 +5,8 @@
 //! Mono has no WebSocket transport for WCF, so the clients run over
 //! `tests/interop/wcf-client/SoapWsTransport.cs`, a WCF transport binding element over
 //! `ClientWebSocket` that behaves on the wire as .NET's NetHttpBinding WebSocket transport does.
-//! The scenarios live in `tests/interop/wcf-client/CalculatorClients.cs`; each run prints one
+//! The scenarios live in `tests/interop/wcf-client/CalculatorClients.cs` (and, for the WebSocket
+//! scenario contracts, `PushClients.cs`); each run prints one
 //! `ok ...` line per check and `PASS <scenario> <encoding>`, or exits non-zero.
 //!
 //! Needs Mono (`mono`, `mcs`); fails, never skips, when it is missing.
@@ -32,6 +33,7 @@ fn client_exe() -> &'static Path {
             &mono::interop_sources(&[
                 "wcf-client/SoapWsTransport.cs",
                 "wcf-client/CalculatorClients.cs",
+                "wcf-client/PushClients.cs",
             ]),
         )
     })
@@ -289,5 +291,54 @@ async fn close_started_by_the_server() {
             "missing the failed call after the server closed:\n{out}"
         );
         assert_lines(&out, &[&format!("PASS server-close {encoding}")]);
+    }
+}
+
+/// `IWSDuplexService` at `/push` through `DuplexChannelFactory` with an `InstanceContext`
+/// implementing `IPushCallback`, declared as .NET declares it (`System.IO.Stream` parameters,
+/// `List<string>`): data and streams both ways, pushed data in order, pushed streams, the log as a
+/// callback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_callbacks_with_data_and_streams() {
+    let server = start().await;
+    for encoding in ENCODINGS {
+        let out = run("push", encoding, &server).await;
+        assert_lines(
+            &out,
+            &[
+                "ok UploadData(3000 chars)",
+                &format!("ok DownloadData() = {}", soapws_examples::DOWNLOAD_DATA),
+                "ok UploadStream(5000 bytes) sent",
+                "ok DownloadStream() = 8192 bytes: 00 01 02 03 04 05 06 07",
+                "ok StartPushingData -> ReceiveData(push 0, push 1, push 2)",
+                "ok StartPushingStream -> ReceiveStream(8192 bytes: 00 01 02 03 04 05 06 07)",
+                "ok GetLog -> ReceiveLog(8 lines)",
+                &format!("PASS push {encoding}"),
+            ],
+        );
+        connections_drop_to_zero(&server).await;
+    }
+    server.shutdown().await;
+}
+
+/// `IWSRequestReplyService` at `/request-reply` through `ChannelFactory`: data and streams both
+/// ways, then the log as a reply. The service keeps one log, so each encoding gets a fresh server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_reply_with_data_and_streams() {
+    for encoding in ENCODINGS {
+        let server = start().await;
+        let out = run("request-reply", encoding, &server).await;
+        assert_lines(
+            &out,
+            &[
+                "ok UploadData(3000 chars)",
+                &format!("ok DownloadData() = {}", soapws_examples::DOWNLOAD_DATA),
+                "ok UploadStream(5000 bytes)",
+                "ok DownloadStream() = 8192 bytes: 00 01 02 03 04 05 06 07",
+                "ok GetLog() = 4 lines",
+                &format!("PASS request-reply {encoding}"),
+            ],
+        );
+        server.shutdown().await;
     }
 }

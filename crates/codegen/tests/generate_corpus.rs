@@ -242,7 +242,11 @@ fn generated_code_of_real_world_sets_compiles() {
     wsdl_files(&root, &mut files);
     let refused: Vec<&str> = MUST_REFUSE.iter().map(|(rel, _)| *rel).collect();
     for (i, path) in files.iter().enumerate() {
-        let rel = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         if refused.contains(&rel.as_str()) {
             continue;
         }

@@ -128,7 +128,11 @@ namespace Microsoft.ServiceModel.Samples
                     case "close": CloseByClient(encoding, baseUrl); break;
                     case "refused": Refused(encoding, baseUrl); break;
                     case "server-close": ServerClose(encoding, baseUrl); break;
-                    default: throw new Failure("unknown scenario " + scenario);
+                    default:
+                        // push, request-reply: PushClients.cs
+                        if (!WebSocketScenarios.PushClients.TryRun(scenario, MakeBinding(encoding), baseUrl, Check))
+                            throw new Failure("unknown scenario " + scenario);
+                        break;
                 }
             }
             catch (Exception e)

@@ -218,6 +218,7 @@ impl ClientBuilder {
             remote_to: self.url.clone(),
             call_timeout: self.call_timeout,
             shutdown: None,
+            active: None,
         }
     }
 }

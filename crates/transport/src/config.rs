@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+/// Bytes of queued frames at which the WebSocket writes out before a flush. Messages sent
+/// together are flushed once; the buffer grows only as far as it is used.
+const WRITE_BUFFER_SIZE: usize = 64 * 1024;
+
 /// Settings of one connection, on either side.
 #[derive(Debug, Clone)]
 pub struct ConnectionConfig {
@@ -46,7 +50,7 @@ impl ConnectionConfig {
     pub(crate) fn websocket(&self) -> WebSocketConfig {
         WebSocketConfig::default()
             .read_buffer_size(self.read_buffer_size)
-            .write_buffer_size(0)
+            .write_buffer_size(WRITE_BUFFER_SIZE)
             .max_message_size(Some(self.max_message_size))
             .max_frame_size(Some(self.max_message_size))
     }

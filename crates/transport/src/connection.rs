@@ -22,11 +22,12 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::WebSocketStream;
-use tracing::{debug, info_span, warn, Instrument};
+use tracing::{debug, field, info_span, warn, Instrument, Level};
 
 use crate::config::ConnectionConfig;
 use crate::error::CallError;
 use crate::peer::{CloseInfo, ConnectionState, Outgoing, Peer, Shared};
+use crate::server::Active;
 use crate::service::{RequestContext, Service, ServiceError};
 
 /// WCF's text for Receiver faults when error details are not included.
@@ -50,6 +51,8 @@ pub(crate) struct Setup {
     pub(crate) call_timeout: std::time::Duration,
     /// Server shutdown: close gracefully when it turns true.
     pub(crate) shutdown: Option<watch::Receiver<bool>>,
+    /// Counts the connection among the server's until the session ends.
+    pub(crate) active: Option<Active>,
 }
 
 /// Connection ids.
@@ -83,16 +86,14 @@ where
     let session = setup.config.max_session_size;
     let encoder = MessageEncoder::with_quotas(setup.outgoing, quotas, session);
     let decoder = MessageEncoder::with_quotas(setup.incoming, quotas, session);
-    let writer = tokio::spawn(
-        write_loop(
-            sink,
-            out_rx,
-            encoder,
-            setup.config.keep_alive,
-            setup.outgoing_streamed,
-        )
-        .instrument(span.clone()),
-    );
+    let writer = Writer {
+        sink,
+        encoder,
+        streamed: setup.outgoing_streamed,
+        unflushed: Vec::new(),
+    };
+    let writer =
+        tokio::spawn(write_loop(writer, out_rx, setup.config.keep_alive).instrument(span.clone()));
     let reader = Reader {
         stream,
         decoder,
@@ -108,26 +109,29 @@ where
 
 type Sink<S> = SplitSink<WebSocketStream<S>, WsMessage>;
 
+/// Told whether a message was written.
+type Done = oneshot::Sender<Result<(), CallError>>;
+
+/// Most messages written between two flushes.
+const BATCH: usize = 64;
+
 /// Sends every outgoing message in order; the only user of the writer session.
 async fn write_loop<S>(
-    mut sink: Sink<S>,
+    mut writer: Writer<S>,
     mut rx: mpsc::Receiver<Outgoing>,
-    mut encoder: MessageEncoder,
     keep_alive: Option<std::time::Duration>,
-    streamed: bool,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let mut buffer = Vec::new();
     let mut ticker =
         keep_alive.map(|d| tokio::time::interval_at(tokio::time::Instant::now() + d, d));
-    loop {
+    let control = loop {
         let next = match &mut ticker {
             Some(t) => tokio::select! {
                 m = rx.recv() => m,
                 _ = t.tick() => {
                     // .NET's keep-alive: an unsolicited Pong.
-                    if sink.send(WsMessage::Pong(Bytes::new())).await.is_err() {
+                    if writer.sink.send(WsMessage::Pong(Bytes::new())).await.is_err() {
                         return;
                     }
                     continue;
@@ -137,49 +141,121 @@ async fn write_loop<S>(
         };
         match next {
             Some(Outgoing::Message(message, done)) => {
-                let result = match encoder.encode_into(&message, std::mem::take(&mut buffer)) {
-                    Ok(bytes) => {
-                        let len = bytes.len();
-                        let sent = if streamed {
-                            send_streamed(&mut sink, Bytes::from(bytes)).await
-                        } else {
-                            sink.send(WsMessage::Binary(Bytes::from(bytes))).await
-                        };
-                        debug!(
-                            action = message.headers.action.as_deref().unwrap_or(""),
-                            bytes = len,
-                            "sent"
-                        );
-                        sent.map_err(|_| CallError::Closed)
-                    }
-                    Err(e) => Err(CallError::Encode(e.to_string())),
-                };
-                if let Some(done) = done {
-                    let _ = done.send(result);
+                if let Some(control) = writer.write_batch(message, done, &mut rx).await {
+                    break control;
                 }
             }
-            Some(Outgoing::Close(code)) => {
-                let frame = CloseFrame {
-                    code: CloseCode::from(code),
-                    reason: "".into(),
-                };
-                let _ = sink.send(WsMessage::Close(Some(frame))).await;
-                let _ = sink.flush().await;
-                // Nothing more is sent; wait for the reader to finish.
-                while let Some(m) = rx.recv().await {
-                    match m {
-                        Outgoing::Message(_, Some(done)) => {
-                            let _ = done.send(Err(CallError::Closed));
-                        }
-                        Outgoing::Shutdown => return,
-                        _ => {}
-                    }
+            Some(control) => break control,
+            None => break Outgoing::Shutdown,
+        }
+    };
+    writer.end(control, rx).await;
+}
+
+/// The sending half of a session.
+struct Writer<S> {
+    sink: Sink<S>,
+    encoder: MessageEncoder,
+    /// Send messages as WCF's streamed mode does (see [`feed_streamed`]).
+    streamed: bool,
+    /// Told the outcome of the messages fed since the last flush.
+    unflushed: Vec<Done>,
+}
+
+impl<S> Writer<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    /// Writes a message and those queued behind it (up to [`BATCH`]), then flushes once.
+    /// Returns the Close or Shutdown met in the queue, if any.
+    async fn write_batch(
+        &mut self,
+        message: Box<Message>,
+        done: Option<Done>,
+        rx: &mut mpsc::Receiver<Outgoing>,
+    ) -> Option<Outgoing> {
+        self.feed(&message, done).await;
+        let mut control = None;
+        for _ in 1..BATCH {
+            match rx.try_recv() {
+                Ok(Outgoing::Message(message, done)) => self.feed(&message, done).await,
+                Ok(other) => {
+                    control = Some(other);
+                    break;
                 }
-                return;
+                Err(_) => break,
             }
-            Some(Outgoing::Shutdown) | None => {
-                let _ = sink.close().await;
-                return;
+        }
+        self.flush().await;
+        control
+    }
+
+    /// Encodes a message and queues it in the sink; its sender learns the outcome at the flush.
+    async fn feed(&mut self, message: &Message, done: Option<Done>) {
+        let bytes = match self.encoder.encode_into(message, Vec::new()) {
+            Ok(bytes) => Bytes::from(bytes),
+            Err(e) => return report(done, Err(CallError::Encode(e.to_string()))),
+        };
+        let len = bytes.len();
+        let fed = if self.streamed {
+            feed_streamed(&mut self.sink, bytes).await
+        } else {
+            self.sink.feed(WsMessage::Binary(bytes)).await
+        };
+        debug!(
+            action = message.headers.action.as_deref().unwrap_or(""),
+            bytes = len,
+            "sent"
+        );
+        match fed {
+            Ok(()) => self.unflushed.extend(done),
+            Err(_) => report(done, Err(CallError::Closed)),
+        }
+    }
+
+    /// Writes out what was fed and tells the senders waiting for it.
+    async fn flush(&mut self) {
+        let result = self.sink.flush().await.map_err(|_| CallError::Closed);
+        for done in self.unflushed.drain(..) {
+            let _ = done.send(result.clone());
+        }
+    }
+
+    /// Stops sending: on Close, sends the Close frame, then fails whatever is still queued until
+    /// the reader's Shutdown; otherwise closes the sink at once.
+    async fn end(mut self, control: Outgoing, mut rx: mpsc::Receiver<Outgoing>) {
+        let Outgoing::Close(code) = control else {
+            let _ = self.sink.close().await;
+            return;
+        };
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: "".into(),
+        };
+        let _ = self.sink.send(WsMessage::Close(Some(frame))).await;
+        // When the peer closed first, `send` fails before flushing, and tungstenite's queued
+        // answer to the peer's Close would never be written: flush it.
+        let _ = self.sink.flush().await;
+        // Nothing more is sent; wait for the reader to finish.
+        while let Some(m) = rx.recv().await {
+            match m {
+                Outgoing::Message(_, done) => report(done, Err(CallError::Closed)),
+                Outgoing::Shutdown => return,
+                Outgoing::Close(_) => {}
+            }
+        }
+    }
+}
+
+/// Tells a message's sender what became of it; a failure nobody waits for is logged.
+fn report(done: Option<Done>, result: Result<(), CallError>) {
+    match done {
+        Some(done) => {
+            let _ = done.send(result);
+        }
+        None => {
+            if let Err(e) = result {
+                debug!(error = %e, "message not sent");
             }
         }
     }
@@ -188,9 +264,9 @@ async fn write_loop<S>(
 /// Size of the data fragments of a streamed message.
 const STREAM_FRAGMENT: usize = 16 * 1024;
 
-/// Sends one message as WCF's streamed mode does: binary FIN=0, continuations FIN=0, then an
-/// empty FIN=1 continuation.
-async fn send_streamed<S>(sink: &mut Sink<S>, bytes: Bytes) -> Result<(), WsError>
+/// Queues one message as WCF's streamed mode sends it: binary FIN=0, continuations FIN=0, then
+/// an empty FIN=1 continuation.
+async fn feed_streamed<S>(sink: &mut Sink<S>, bytes: Bytes) -> Result<(), WsError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -207,7 +283,7 @@ where
         opcode = OpCode::Data(Data::Continue);
         at = end;
     }
-    sink.send(WsMessage::Frame(Frame::message(Bytes::new(), opcode, true)))
+    sink.feed(WsMessage::Frame(Frame::message(Bytes::new(), opcode, true)))
         .await
 }
 
@@ -295,7 +371,10 @@ where
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+        debug!(?info, "disconnected");
         let _ = self.state.send(ConnectionState::Closed(info));
+        // The server stops counting the connection once it is closed.
+        drop(self.setup.active.take());
     }
 
     /// After sending Close: read until the peer's Close (or the close timeout).
@@ -363,12 +442,7 @@ where
                 Err(e) => match e.to_fault_message() {
                     Some(fault) => {
                         warn!(error = %e, "message refused with a fault");
-                        let _ = self
-                            .peer
-                            .shared
-                            .outgoing
-                            .send(Outgoing::Message(Box::new(fault), None))
-                            .await;
+                        let _ = self.peer.queue(fault).await;
                     }
                     None => return End::Dropped(format!("undecodable message: {e}")),
                 },
@@ -408,13 +482,6 @@ where
             path: self.setup.path.clone(),
         };
         let details = self.setup.config.include_error_details;
-        let action = message.headers.action.clone().unwrap_or_default();
-        let id = message
-            .headers
-            .message_id
-            .as_ref()
-            .map(|m| m.to_string())
-            .unwrap_or_default();
         // A one-way message (no MessageID) waits for the one-way messages before it: the sender
         // cannot order them otherwise, and WCF services see them in order. Requests run at once.
         let (previous, done) = if message.headers.message_id.is_none() {
@@ -423,7 +490,12 @@ where
         } else {
             (None, None)
         };
-        let span = info_span!("message", action = %action, id = %id);
+        // Fields are only formatted when the span is enabled.
+        let span = info_span!(
+            "message",
+            action = message.headers.action.as_deref(),
+            id = message.headers.message_id.as_ref().map(field::display),
+        );
         let connection = Arc::as_ptr(&self.peer.shared) as usize;
         handlers.spawn(
             HANDLING.scope(
@@ -432,14 +504,16 @@ where
                     if let Some(previous) = previous {
                         let _ = previous.await;
                     }
-                    let started = Instant::now();
+                    let started = tracing::enabled!(Level::DEBUG).then(Instant::now);
                     let reply = handle(service.as_deref(), message, context.clone(), details).await;
                     if let Some(reply) = reply {
-                        if let Err(e) = context.peer.send(reply).await {
+                        if let Err(e) = context.peer.queue(reply).await {
                             debug!(error = %e, "reply not sent");
                         }
                     }
-                    debug!(elapsed_us = started.elapsed().as_micros() as u64, "handled");
+                    if let Some(started) = started {
+                        debug!(elapsed_us = started.elapsed().as_micros() as u64, "handled");
+                    }
                     drop((permit, done));
                 }
                 .instrument(span),
@@ -472,27 +546,27 @@ async fn handle(
     context: RequestContext,
     details: bool,
 ) -> Option<Message> {
-    let headers = request.headers.clone();
-    let two_way = headers.message_id.is_some();
-    let not_understood =
-        headers.not_understood(|ns, local| service.is_some_and(|s| s.understands(ns, local)));
-    let result = if !not_understood.is_empty() {
-        return two_way.then(|| Message::must_understand_fault(&headers, &not_understood));
-    } else {
-        match service {
-            // A panicking handler gets a Receiver fault like any failure, so its caller is not
-            // left waiting for its call timeout.
-            Some(s) => match AssertUnwindSafe(s.call(request, context))
-                .catch_unwind()
-                .await
-            {
-                Ok(result) => result,
-                Err(_) => Err(ServiceError::Internal("the service panicked".into())),
-            },
-            None => Err(ServiceError::ActionNotSupported(
-                headers.action.clone().unwrap_or_default(),
-            )),
-        }
+    let message_id = request.headers.message_id.clone();
+    let two_way = message_id.is_some();
+    let not_understood = request
+        .headers
+        .not_understood(|ns, local| service.is_some_and(|s| s.understands(ns, local)));
+    if !not_understood.is_empty() {
+        return two_way.then(|| Message::must_understand_fault(&request.headers, &not_understood));
+    }
+    let result = match service {
+        // A panicking handler gets a Receiver fault like any failure, so its caller is not
+        // left waiting for its call timeout.
+        Some(s) => match AssertUnwindSafe(s.call(request, context))
+            .catch_unwind()
+            .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(ServiceError::Internal("the service panicked".into())),
+        },
+        None => Err(ServiceError::ActionNotSupported(
+            request.headers.action.unwrap_or_default(),
+        )),
     };
     if !two_way {
         if let Err(e) = result {
@@ -500,15 +574,16 @@ async fn handle(
         }
         return None;
     }
+    // Faults get `RelatesTo` and `To` below, like replies.
     let mut reply = match result {
         Ok(Some(reply)) => reply,
         Ok(None) => return None,
         Err(ServiceError::ActionNotSupported(action)) => Message::fault(
-            Some(&headers),
+            None,
             names::WSA10_FAULT_ACTION.as_str(),
             Fault::action_not_supported(&action),
         ),
-        Err(ServiceError::Fault { fault, action }) => Message::fault(Some(&headers), action, fault),
+        Err(ServiceError::Fault { fault, action }) => Message::fault(None, action, fault),
         Err(ServiceError::Internal(text)) => {
             warn!(error = %text, "service error");
             let reason = if details {
@@ -517,13 +592,13 @@ async fn handle(
                 INTERNAL_ERROR_TEXT.to_owned()
             };
             Message::fault(
-                Some(&headers),
+                None,
                 names::WCF_FAULT_ACTION,
                 Fault::internal_service_fault(reason),
             )
         }
     };
-    reply.headers.relates_to = headers.message_id.clone().map(|id| RelatesTo {
+    reply.headers.relates_to = message_id.map(|id| RelatesTo {
         id,
         relationship: None,
     });

@@ -33,7 +33,7 @@ pub struct CloseInfo {
 }
 
 pub(crate) enum Outgoing {
-    /// Encode and send; report the outcome.
+    /// Encode and send; report the outcome if asked.
     Message(Box<Message>, Option<oneshot::Sender<Result<(), CallError>>>),
     /// Send a Close frame with this code (after a peer's Close: flush tungstenite's reply).
     Close(u16),
@@ -103,7 +103,17 @@ impl Peer {
         self.send(message).await
     }
 
-    /// Sends a message as it is (replies, faults).
+    /// Queues a message as it is (replies, faults) without waiting for it to be written: nobody
+    /// waits for a reply, and messages queued later (such as a Close) still go out after it.
+    pub(crate) async fn queue(&self, message: Message) -> Result<(), CallError> {
+        self.shared
+            .outgoing
+            .send(Outgoing::Message(Box::new(message), None))
+            .await
+            .map_err(|_| CallError::Closed)
+    }
+
+    /// Sends a message as it is and returns once it is on the wire.
     pub(crate) async fn send(&self, message: Message) -> Result<(), CallError> {
         let (tx, rx) = oneshot::channel();
         self.shared

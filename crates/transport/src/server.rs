@@ -9,8 +9,7 @@ use std::time::Duration;
 use http::StatusCode;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
-use tokio::task::JoinSet;
+use tokio::sync::{watch, Notify};
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 use tracing::{debug, info, info_span, warn, Instrument};
@@ -90,7 +89,7 @@ impl ServerBuilder {
     pub fn serve(self, listener: TcpListener) -> Server {
         let local_addr = listener.local_addr().ok();
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let active = Arc::new(AtomicUsize::new(0));
+        let active = Arc::new(Connections::default());
         let inner = Arc::new(Inner {
             routes: self.routes,
             config: self.config,
@@ -114,7 +113,7 @@ struct Inner {
     config: ConnectionConfig,
     max_connections: usize,
     tls: Option<tokio_rustls::TlsAcceptor>,
-    active: Arc<AtomicUsize>,
+    active: Arc<Connections>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -123,7 +122,7 @@ pub struct Server {
     local_addr: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
-    active: Arc<AtomicUsize>,
+    active: Arc<Connections>,
 }
 
 impl Server {
@@ -144,7 +143,7 @@ impl Server {
 
     /// Connections open now.
     pub fn connections(&self) -> usize {
-        self.active.load(Ordering::Relaxed)
+        self.active.open.load(Ordering::Relaxed)
     }
 
     /// Stops accepting, lets every connection finish the calls it is handling, closes each with
@@ -160,31 +159,34 @@ async fn accept_loop(
     inner: Arc<Inner>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             _ = stopped(&mut shutdown) => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    let inner = inner.clone();
+                    let (active, count) = inner.active.enter();
                     let span = info_span!("client", %peer);
-                    connections.spawn(serve_connection(stream, inner).instrument(span));
+                    if count > inner.max_connections {
+                        tokio::spawn(refuse(stream, active).instrument(span));
+                    } else {
+                        let serve = serve_connection(stream, inner.clone(), active);
+                        tokio::spawn(serve.instrument(span));
+                    }
                 }
                 Err(e) => {
                     warn!(error = %e, "accept failed");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
     drop(listener);
     info!(
         "shutting down: waiting for {} connection(s)",
-        connections.len()
+        inner.active.open.load(Ordering::Relaxed)
     );
-    while connections.join_next().await.is_some() {}
+    inner.active.all_closed().await;
 }
 
 /// Returns once the watched flag is true.
@@ -192,26 +194,54 @@ async fn stopped(flag: &mut watch::Receiver<bool>) {
     let _ = flag.wait_for(|v| *v).await;
 }
 
-/// Counts a connection while it lives.
-struct Active(Arc<AtomicUsize>);
+/// The server's connections, from accept until their handshake fails or their session ends.
+#[derive(Default)]
+struct Connections {
+    open: AtomicUsize,
+    /// Notified when the last connection ends.
+    none_open: Notify,
+}
 
-impl Drop for Active {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+impl Connections {
+    /// Counts one more connection while the returned guard lives; also returns the new count.
+    fn enter(self: &Arc<Self>) -> (Active, usize) {
+        let count = self.open.fetch_add(1, Ordering::Relaxed) + 1;
+        (Active(self.clone()), count)
+    }
+
+    /// Returns once no connection is left.
+    async fn all_closed(&self) {
+        loop {
+            let notified = self.none_open.notified();
+            if self.open.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
     }
 }
 
-async fn serve_connection(stream: TcpStream, inner: Arc<Inner>) {
-    let count = inner.active.fetch_add(1, Ordering::Relaxed) + 1;
-    let _active = Active(inner.active.clone());
-    if count > inner.max_connections {
-        let mut stream = stream;
-        let r = Rejection::new(StatusCode::SERVICE_UNAVAILABLE)
-            .with_body("The server is at its connection limit.");
-        let _ = write_response(&mut stream, r.status, &r.headers, &r.body, false).await;
-        linger(stream).await;
-        return;
+/// Counts a connection while it lives; an accepted session holds it until it ends.
+pub(crate) struct Active(Arc<Connections>);
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        if self.0.open.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.none_open.notify_waiters();
+        }
     }
+}
+
+/// Answers 503 to a connection over the limit.
+async fn refuse(mut stream: TcpStream, _active: Active) {
+    let r = Rejection::new(StatusCode::SERVICE_UNAVAILABLE)
+        .with_body("The server is at its connection limit.");
+    let _ = write_response(&mut stream, r.status, &r.headers, &r.body, false).await;
+    linger(stream).await;
+}
+
+/// Runs the TLS and WebSocket handshakes; an accepted session goes on in its own tasks.
+async fn serve_connection(stream: TcpStream, inner: Arc<Inner>, active: Active) {
     match &inner.tls {
         Some(acceptor) => {
             let mut shutdown = inner.shutdown.clone();
@@ -221,12 +251,12 @@ async fn serve_connection(stream: TcpStream, inner: Arc<Inner>) {
                 _ = stopped(&mut shutdown) => return,
             };
             match accepted {
-                Ok(Ok(tls)) => upgrade(tls, &inner, "wss").await,
+                Ok(Ok(tls)) => upgrade(tls, &inner, "wss", active).await,
                 Ok(Err(e)) => debug!(error = %e, "TLS handshake failed"),
                 Err(_) => debug!("TLS handshake timed out"),
             }
         }
-        None => upgrade(stream, &inner, "ws").await,
+        None => upgrade(stream, &inner, "ws", active).await,
     }
 }
 
@@ -240,8 +270,9 @@ async fn linger(mut stream: TcpStream) {
     let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
 }
 
-/// Reads the handshake, answers it, and runs the session if it was accepted.
-async fn upgrade<S>(mut stream: S, inner: &Inner, scheme: &str)
+/// Reads the handshake, answers it, and starts the session (which takes `active`) if it was
+/// accepted.
+async fn upgrade<S>(mut stream: S, inner: &Inner, scheme: &str, active: Active)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -287,7 +318,7 @@ where
             )
             .await;
             let (incoming, outgoing) = wire::encodings(accept.encoding, accept.transfer_mode, true);
-            let peer = connection::spawn(
+            connection::spawn(
                 ws,
                 Setup {
                     incoming,
@@ -303,11 +334,10 @@ where
                     remote_to: soapws_envelope::names::ANONYMOUS.as_str().to_owned(),
                     call_timeout: Duration::from_secs(60),
                     shutdown: Some(inner.shutdown.clone()),
+                    active: Some(active),
                 },
             );
             debug!(encoding = ?accept.encoding, "connected");
-            let info = peer.closed().await;
-            debug!(?info, "disconnected");
         }
         Decision::Reject { reason, response } => {
             debug!(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use soapws_transport::{
     CallError, Client, CloseInfo, ConnectError, ConnectionConfig, ConnectionState, Peer,
 };
@@ -319,6 +319,29 @@ async fn graceful_shutdown_answers_every_call_in_flight() {
     .await
 }
 
+/// `Server::shutdown` returns only once every session has closed, after its call in flight.
+#[tokio::test]
+async fn shutdown_returns_once_every_session_is_closed() {
+    within(10.0, "test", async {
+        let (server, seen) = server(ConnectionConfig::default()).await;
+        let client = Arc::new(Client::connect(url(&server)).await.unwrap());
+        let remote = server_side(&client, &seen).await;
+        let call = tokio::spawn({
+            let client = client.clone();
+            async move { client.call(request("urn:echo/Slow", "slow")).await }
+        });
+        eventually(3.0, "the slow call is being handled", || {
+            seen.started.load(Ordering::SeqCst) == 2
+        })
+        .await;
+        server.shutdown().await;
+        assert_eq!(remote.state(), ConnectionState::Closed(CLEAN_BY_US));
+        let reply = call.await.unwrap().expect("the call in flight is answered");
+        assert_eq!(text_of(&reply), "slow");
+    })
+    .await
+}
+
 /// With fewer handler slots than pending calls, shutdown still answers each call one way or
 /// the other — a reply or `CallError::Closed` — and none hangs.
 #[tokio::test]
@@ -435,4 +458,30 @@ async fn connect_gives_up_on_a_server_that_never_answers() {
         "no 101, yet: {:?}",
         result.map(|_| ())
     );
+}
+
+/// A peer's Close frame is answered with Close 1000 before the server lets go of the socket,
+/// as .NET's client requires (it reports a close without a reply as an error).
+#[tokio::test]
+async fn the_peers_close_is_answered_with_close_1000() {
+    within(10.0, "test", async {
+        let (server, _) = server(ConnectionConfig::default()).await;
+        let mut raw = RawWs::connect(server.local_addr(), "/echo").await;
+        raw.echo("before closing").await;
+        raw.ws
+            .send(WsMessage::Close(Some(
+                tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                    code: CloseCode::Normal,
+                    reason: "".into(),
+                },
+            )))
+            .await
+            .unwrap();
+        match within(3.0, "the server's Close", raw.ws.next()).await {
+            Some(Ok(WsMessage::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 1000),
+            other => panic!("expected the server's Close 1000, got {other:?}"),
+        }
+        server.shutdown().await;
+    })
+    .await
 }

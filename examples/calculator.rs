@@ -32,6 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("From .NET: new ChannelFactory<ICalculator>(new NetHttpBinding {{ WebSocketSettings = {{ TransportUsage = WebSocketTransportUsage.Always }} }},");
     println!("           \"ws://{addr}/calculator\").CreateChannel().Add(1, 2)");
     println!("From Rust: cargo run --release --example calculator_client -- ws://{addr}");
+    println!("           cargo run --release --example push_client -- ws://{addr}");
     println!("Ctrl-C to stop.");
     tokio::signal::ctrl_c().await?;
     println!("shutting down: finishing calls in flight");

@@ -203,9 +203,14 @@ pub fn server() -> soapws::transport::ServerBuilder {
             endpoint(),
             websocket_scenarios::WSDuplexServiceServer::new(PushService::default()),
         )
+        .wsdl("/push", include_str!("../../wsdl/websocket-scenarios.wsdl"))
         .route(
             "/request-reply",
             endpoint(),
             websocket_scenarios::WSRequestReplyServiceServer::new(RequestReplyService::default()),
+        )
+        .wsdl(
+            "/request-reply",
+            include_str!("../../wsdl/websocket-scenarios.wsdl"),
         )
 }

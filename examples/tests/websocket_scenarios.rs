@@ -225,3 +225,30 @@ async fn request_reply_contract_in_both_encodings() {
     }
     server.shutdown().await;
 }
+
+/// The two-port WSDL is served at both paths with this server's origin, each port keeping its
+/// own path.
+#[tokio::test]
+async fn multi_port_wsdl_keeps_each_ports_path() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start().await;
+    let mut socket = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    socket
+        .write_all(b"GET /request-reply?wsdl HTTP/1.1\r\nHost: example.test:9\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    socket.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains(r#"<soap12:address location="ws://example.test:9/push"/>"#),
+        "{response}"
+    );
+    assert!(
+        response.contains(r#"<soap12:address location="ws://example.test:9/request-reply"/>"#),
+        "{response}"
+    );
+    server.shutdown().await;
+}

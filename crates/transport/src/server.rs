@@ -53,7 +53,8 @@ impl ServerBuilder {
     }
 
     /// Serves `wsdl` at `path?wsdl` (an endpoint added with [`ServerBuilder::route`]); its
-    /// `soap12:address`/`soap:address` locations are set to the address the client used.
+    /// `soap12:address`/`soap:address` locations get the scheme, host and port the client used,
+    /// each keeping its own path.
     pub fn wsdl(mut self, path: &str, wsdl: impl Into<Arc<str>>) -> Self {
         if let Some(r) = self.routes.get_mut(path) {
             r.wsdl = Some(wsdl.into());
@@ -361,8 +362,7 @@ where
             match (&route.wsdl, wants_wsdl) {
                 (Some(wsdl), true) => {
                     let host = request.header("host").unwrap_or("localhost");
-                    let address = format!("{scheme}://{host}{path}");
-                    let body = with_address(wsdl, &address);
+                    let body = with_origin(wsdl, &format!("{scheme}://{host}"));
                     let _ = write_response(&mut stream, StatusCode::OK, &[], &body, false).await;
                 }
                 _ => {
@@ -374,8 +374,10 @@ where
     }
 }
 
-/// The WSDL with the `location` of every `soap12:address` / `soap:address` set to `address`.
-fn with_address(wsdl: &str, address: &str) -> String {
+/// `wsdl` with the scheme and authority of every `soap:address`/`soap12:address` location
+/// replaced by `origin` (`ws://host:port`, as the client reached this server), each keeping its
+/// own path: every port of a multi-port WSDL stays distinct.
+fn with_origin(wsdl: &str, origin: &str) -> String {
     let mut out = String::with_capacity(wsdl.len());
     let mut rest = wsdl;
     while let Some(i) = rest.find(":address") {
@@ -387,8 +389,10 @@ fn with_address(wsdl: &str, address: &str) -> String {
             let value_start = l + "location=".len();
             let quote = rest.as_bytes().get(value_start).copied().unwrap_or(b'"');
             if let Some(len) = rest[value_start + 1..].find(quote as char) {
+                let location = &rest[value_start + 1..value_start + 1 + len];
                 out.push_str(&rest[..value_start + 1]);
-                out.push_str(address);
+                out.push_str(origin);
+                out.push_str(path_of(location));
                 rest = &rest[value_start + 1 + len..];
             }
         }
@@ -397,14 +401,23 @@ fn with_address(wsdl: &str, address: &str) -> String {
     out
 }
 
+/// The path (and query) of an absolute URL, `/` when it has none.
+fn path_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(url, |i| &url[i + 3..]);
+    match after_scheme.find('/') {
+        Some(i) => &after_scheme[i..],
+        None => "/",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
-    fn wsdl_addresses_are_rewritten() {
-        let wsdl = r#"<wsdl:port><soap12:address location="ws://old/x"/></wsdl:port><soap:address location='http://a/b'/>"#;
+    fn wsdl_addresses_get_the_clients_origin_and_keep_their_paths() {
+        let wsdl = r#"<wsdl:port><soap12:address location="ws://old:8080/x"/></wsdl:port><soap:address location='http://a/b/c?d'/><soap12:address location="ws://bare"/>"#;
         assert_eq!(
-            super::with_address(wsdl, "ws://h:1/p"),
-            r#"<wsdl:port><soap12:address location="ws://h:1/p"/></wsdl:port><soap:address location='ws://h:1/p'/>"#
+            super::with_origin(wsdl, "ws://h:1"),
+            r#"<wsdl:port><soap12:address location="ws://h:1/x"/></wsdl:port><soap:address location='ws://h:1/b/c?d'/><soap12:address location="ws://h:1/"/>"#
         );
     }
 }

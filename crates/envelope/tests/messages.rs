@@ -421,3 +421,16 @@ fn an_unprefixed_top_level_fault_code_is_a_soap_code() {
     assert_eq!(f.code.value, QualifiedName::soap("Sender"));
     assert_eq!(f.reasons[0].lang, "");
 }
+
+/// Text where a header or the body belongs (found by fuzzing: it used to loop for ever) is an
+/// error in both encodings.
+#[test]
+fn text_in_the_envelope_is_an_error_not_a_hang() {
+    let text = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">x</s:Envelope>"#;
+    let r = MessageEncoder::new(Encoding::Text).decode(Bytes::from(text));
+    assert!(r.is_err(), "{:?}", r.map(|m| m.headers.action));
+    // <s:Envelope xmlns:s="…soap-envelope">x</s:Envelope> in msbin1.
+    let binary: &[u8] = &[0x56, 0x02, 0x0b, 0x01, 0x73, 0x04, 0x99, 0x01, 0x78];
+    let r = MessageEncoder::new(Encoding::Binary).decode(Bytes::from_static(binary));
+    assert!(r.is_err(), "{:?}", r.map(|m| m.headers.action));
+}

@@ -115,14 +115,13 @@ pub trait XmlReadExt: XmlRead {
     /// Skips comments and white-space text; returns the kind of node it stops on.
     fn skip_to_content(&mut self) -> Result<Option<NodeKind>, XmlError> {
         loop {
-            let skip = match self.kind() {
-                Some(NodeKind::Comment) => true,
-                Some(NodeKind::Text) => {
-                    matches!(self.node(), Some(Node::Text(v)) if v.is_whitespace())
-                }
+            match self.kind() {
+                Some(NodeKind::Comment) => {}
+                Some(NodeKind::Text) if matches!(self.node(), Some(Node::Text(v)) if v.is_whitespace()) =>
+                    {}
                 other => return Ok(other),
-            };
-            if skip && !self.advance()? {
+            }
+            if !self.advance()? {
                 return Ok(None);
             }
         }

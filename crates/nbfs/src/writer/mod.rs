@@ -247,6 +247,7 @@ impl<'s> Writer<'s> {
         if prefix == Some("xmlns") {
             return Err(EncodeError::InvalidName("element prefix 'xmlns'"));
         }
+        check_name(local_name.as_str(), prefix)?;
         self.flush_base64();
         self.close_start_tag();
         self.depth += 1;
@@ -312,6 +313,7 @@ impl<'s> Writer<'s> {
         if local_name.as_str().is_empty() {
             return Err(EncodeError::InvalidName("empty attribute name"));
         }
+        check_name(local_name.as_str(), prefix)?;
         self.flush_base64();
         let prefix = match (prefix, ns) {
             (None, Some(ns)) if ns == XML_NAMESPACE => Prefix::Given("xml"),
@@ -358,6 +360,7 @@ impl<'s> Writer<'s> {
                 "namespace declaration outside a start tag",
             ));
         }
+        check_name("xmlns", prefix)?;
         match prefix {
             None => {
                 if let Ok(None) = self.ns.lookup_prefix(ns, false) {
@@ -651,4 +654,60 @@ fn write_value<N: Node>(n: &mut N, value: &Value<'_>, joined: bool) -> Result<()
         }
     }
     Ok(())
+}
+
+/// Refuses names that would change the markup when written as XML text: white space, `<`, `>`,
+/// `&`, quotes, `=`, `/`, `!`, `?`, and a colon in a local name or prefix. (Binary XML can carry
+/// any string; the reader takes what it is given, the writer only writes names.)
+fn check_name(local: &str, prefix: Option<&str>) -> Result<(), EncodeError> {
+    let bad = |s: &str| {
+        s.chars().any(|c| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '<' | '>' | '&' | '"' | '\'' | '=' | '/' | '!' | '?' | ':'
+                )
+        })
+    };
+    if bad(local) || prefix.is_some_and(bad) {
+        return Err(EncodeError::InvalidName(
+            "a name with white space, markup characters or a colon",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A name read from binary XML may hold anything; written as text it must not inject markup
+    /// (found by fuzzing: an element named `b x="1"` became an attribute).
+    #[test]
+    fn names_that_would_change_the_markup_are_refused() {
+        let ns = Some(XmlString::inline("urn:x"));
+        for name in ["b x=\"1\"", "a:b", "<!a", "b/", "a b", "q'y"] {
+            let mut w = Writer::text(Vec::new());
+            let r = w.start_element(None, XmlString::inline(name), ns);
+            assert!(
+                matches!(r, Err(EncodeError::InvalidName(_))),
+                "{name}: {r:?}"
+            );
+            let mut w = Writer::text(Vec::new());
+            w.start_element(None, XmlString::inline("ok"), ns).unwrap();
+            let r = w.attribute(None, XmlString::inline(name), None, &Value::Bool(true));
+            assert!(
+                matches!(r, Err(EncodeError::InvalidName(_))),
+                "{name}: {r:?}"
+            );
+        }
+        let mut w = Writer::text(Vec::new());
+        assert!(w
+            .start_element(Some("p x"), XmlString::inline("e"), ns)
+            .is_err());
+        let mut w = Writer::text(Vec::new());
+        assert!(w
+            .start_element(Some("p"), XmlString::inline("e-1.x_y"), ns)
+            .is_ok());
+    }
 }

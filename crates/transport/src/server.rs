@@ -362,7 +362,8 @@ where
             match (&route.wsdl, wants_wsdl) {
                 (Some(wsdl), true) => {
                     let host = request.header("host").unwrap_or("localhost");
-                    let body = with_origin(wsdl, &format!("{scheme}://{host}"));
+                    let origin = format!("{scheme}://{host}");
+                    let body = with_origin(wsdl, &origin, &path, |p| inner.routes.contains_key(p));
                     let _ = write_response(&mut stream, StatusCode::OK, &[], &body, false).await;
                 }
                 _ => {
@@ -374,10 +375,16 @@ where
     }
 }
 
-/// `wsdl` with the scheme and authority of every `soap:address`/`soap12:address` location
-/// replaced by `origin` (`ws://host:port`, as the client reached this server), each keeping its
-/// own path: every port of a multi-port WSDL stays distinct.
-fn with_origin(wsdl: &str, origin: &str) -> String {
+/// `wsdl` with every `soap:address`/`soap12:address` location pointing at this server: `origin`
+/// (`ws://host:port`, as the client reached it) and the location's own path when that is one of
+/// the server's routes (each port of a multi-port WSDL stays distinct), else `requested` (a WSDL
+/// written for another host's path, e.g. `Service.svc`).
+fn with_origin(
+    wsdl: &str,
+    origin: &str,
+    requested: &str,
+    is_route: impl Fn(&str) -> bool,
+) -> String {
     let mut out = String::with_capacity(wsdl.len());
     let mut rest = wsdl;
     while let Some(i) = rest.find(":address") {
@@ -391,8 +398,9 @@ fn with_origin(wsdl: &str, origin: &str) -> String {
             if let Some(len) = rest[value_start + 1..].find(quote as char) {
                 let location = &rest[value_start + 1..value_start + 1 + len];
                 out.push_str(&rest[..value_start + 1]);
+                let path = path_of(location);
                 out.push_str(origin);
-                out.push_str(path_of(location));
+                out.push_str(if is_route(path) { path } else { requested });
                 rest = &rest[value_start + 1 + len..];
             }
         }
@@ -413,11 +421,12 @@ fn path_of(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn wsdl_addresses_get_the_clients_origin_and_keep_their_paths() {
-        let wsdl = r#"<wsdl:port><soap12:address location="ws://old:8080/x"/></wsdl:port><soap:address location='http://a/b/c?d'/><soap12:address location="ws://bare"/>"#;
+    fn wsdl_addresses_get_the_clients_origin_and_route_paths() {
+        let wsdl = r#"<wsdl:port><soap12:address location="ws://old:8080/x"/></wsdl:port><soap:address location='http://a/b/c?d'/><soap12:address location="ws://bare"/><soap12:address location="http://iis/Service.svc"/>"#;
+        let routes = ["/x", "/b/c?d"];
         assert_eq!(
-            super::with_origin(wsdl, "ws://h:1"),
-            r#"<wsdl:port><soap12:address location="ws://h:1/x"/></wsdl:port><soap:address location='ws://h:1/b/c?d'/><soap12:address location="ws://h:1/"/>"#
+            super::with_origin(wsdl, "ws://h:1", "/x", |p| routes.contains(&p)),
+            r#"<wsdl:port><soap12:address location="ws://h:1/x"/></wsdl:port><soap:address location='ws://h:1/b/c?d'/><soap12:address location="ws://h:1/x"/><soap12:address location="ws://h:1/x"/>"#
         );
     }
 }

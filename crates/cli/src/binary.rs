@@ -155,6 +155,16 @@ fn load_dictionary(path: &Option<PathBuf>) -> Result<Option<TableDictionary>, Cl
         })
 }
 
+/// The dictionary of `format`: the one given with `--dictionary`, else the [MC-NBFS] static
+/// dictionary (none for plain `nbfx`).
+fn dictionary_for(custom: Option<&TableDictionary>, format: Format) -> Option<&dyn Dictionary> {
+    match (custom, format) {
+        (Some(d), _) => Some(d),
+        (None, Format::Nbfx) => None,
+        (None, _) => Some(&Nbfs),
+    }
+}
+
 fn parse_hex(path: &Path, text: &[u8]) -> Result<Vec<u8>, CliError> {
     let mut out = Vec::with_capacity(text.len() / 2);
     let mut high: Option<u8> = None;
@@ -183,11 +193,7 @@ fn parse_hex(path: &Path, text: &[u8]) -> Result<Vec<u8>, CliError> {
 /// `soapws decode`: prints each message as XML, one document per line.
 pub fn decode(args: &DecodeArgs) -> Result<(), CliError> {
     let custom = load_dictionary(&args.dictionary)?;
-    let dictionary: Option<&dyn Dictionary> = match (&custom, args.format) {
-        (Some(d), _) => Some(d),
-        (None, Format::Nbfx) => None,
-        (None, _) => Some(&Nbfs),
-    };
+    let dictionary = dictionary_for(custom.as_ref(), args.format);
     let mut session = ReaderSession::with_quota(TOOL_SESSION_QUOTA);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -231,11 +237,7 @@ pub fn decode(args: &DecodeArgs) -> Result<(), CliError> {
 /// writes it (types are not guessed from text).
 pub fn encode(args: &EncodeArgs) -> Result<(), CliError> {
     let custom = load_dictionary(&args.dictionary)?;
-    let dictionary: Option<&dyn Dictionary> = match (&custom, args.format) {
-        (Some(d), _) => Some(d),
-        (None, Format::Nbfx) => None,
-        (None, _) => Some(&Nbfs),
-    };
+    let dictionary = dictionary_for(custom.as_ref(), args.format);
     let mut session = WriterSession::with_quota(TOOL_SESSION_QUOTA);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

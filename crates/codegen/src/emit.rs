@@ -415,10 +415,7 @@ fn emit_service(out: &mut String, svc: &Svc) {
     );
     for op in &svc.ops {
         doc(out, &op.doc);
-        let ret = match &op.output {
-            Some((_, e)) => body_type(e),
-            None => "()".to_owned(),
-        };
+        let ret = return_type(op);
         let cb = if duplex {
             format!(", callback: {callback_client}")
         } else {
@@ -456,10 +453,7 @@ fn emit_service(out: &mut String, svc: &Svc) {
         } else {
             format!("let action = match &e {{ {fault_actions} _ => {fault_action:?}.to_owned() }};")
         };
-        let reply = match &op.output {
-            Some((action, e)) => format!("Ok(v) => Ok(Some({})),", message_expr(action, "v", e)),
-            None => "Ok(()) => Ok(None),".to_owned(),
-        };
+        let reply = reply_arm(op);
         let _ = writeln!(
             arms,
             "{action:?} => {{
@@ -580,10 +574,7 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
     let _ = writeln!(out, "/// The callback contract of `{id}`: what the service calls on its clients.\n#[soapws::async_trait]\npub trait {callback}: Send + Sync + 'static {{");
     for op in &svc.callbacks {
         doc(out, &op.doc);
-        let ret = match &op.output {
-            Some((_, e)) => body_type(e),
-            None => "()".to_owned(),
-        };
+        let ret = return_type(op);
         let _ = writeln!(
             out,
             "async fn {}(&self, request: {}) -> ::core::result::Result<{ret}, soapws::rt::Fault>;",
@@ -595,10 +586,7 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
     let mut arms = String::new();
     let mut methods = String::new();
     for op in &svc.callbacks {
-        let reply = match &op.output {
-            Some((action, e)) => format!("Ok(v) => Ok(Some({})),", message_expr(action, "v", e)),
-            None => "Ok(()) => Ok(None),".to_owned(),
-        };
+        let reply = reply_arm(op);
         let _ = writeln!(
             arms,
             "{action:?} => {{
@@ -668,5 +656,21 @@ fn dispatch(arms: &str) -> String {
         refuse.to_owned()
     } else {
         format!("match action.as_str() {{ {arms} _ => {refuse}, }}")
+    }
+}
+
+/// The Rust type an operation's method returns on success: its output body, or `()`.
+fn return_type(op: &Op) -> String {
+    match &op.output {
+        Some((_, e)) => body_type(e),
+        None => "()".to_owned(),
+    }
+}
+
+/// The dispatch arm for an operation's successful result: its reply message, or none.
+fn reply_arm(op: &Op) -> String {
+    match &op.output {
+        Some((action, e)) => format!("Ok(v) => Ok(Some({})),", message_expr(action, "v", e)),
+        None => "Ok(()) => Ok(None),".to_owned(),
     }
 }

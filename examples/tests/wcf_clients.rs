@@ -11,8 +11,6 @@
 //!
 //! Needs Mono (`mono`, `mcs`); fails, never skips, when it is missing.
 
-mod mono;
-
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -28,13 +26,14 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 fn client_exe() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
     EXE.get_or_init(|| {
-        mono::compile(
+        soapws_testkit::compile_interop(
+            &Path::new(env!("CARGO_TARGET_TMPDIR")).join("CalculatorClients"),
             "CalculatorClients",
-            &mono::interop_sources(&[
+            &[
                 "wcf-client/SoapWsTransport.cs",
                 "wcf-client/CalculatorClients.cs",
                 "wcf-client/PushClients.cs",
-            ]),
+            ],
         )
     })
 }

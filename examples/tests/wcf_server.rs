@@ -11,8 +11,6 @@
 //!
 //! Needs Mono (`mono`, `mcs`); fails, never skips, when it is missing.
 
-mod mono;
-
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -38,12 +36,13 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 fn server_exe() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
     EXE.get_or_init(|| {
-        mono::compile(
+        soapws_testkit::compile_interop(
+            &Path::new(env!("CARGO_TARGET_TMPDIR")).join("CalculatorServer"),
             "CalculatorServer",
-            &mono::interop_sources(&[
+            &[
                 "wcf-client/SoapWsTransport.cs",
                 "wcf-server/CalculatorServer.cs",
-            ]),
+            ],
         )
     })
 }

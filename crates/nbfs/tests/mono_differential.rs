@@ -43,31 +43,11 @@ fn dictionary_tsv() -> PathBuf {
 fn harness() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
     EXE.get_or_init(|| {
-        for tool in ["mono", "mcs"] {
-            let found = Command::new("sh")
-                .args(["-c", &format!("command -v {tool}")])
-                .output();
-            assert!(
-                found.is_ok_and(|o| o.status.success()),
-                "`{tool}` not found: these tests need Mono \
-                 (apt-get install -y mono-devel libmono-system-servicemodel4.0a-cil)"
-            );
-        }
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("NbfxHarness.exe");
-        let src = repo_root().join("tests/interop/nbfx/NbfxHarness.cs");
-        let status = Command::new("mcs")
-            .args([
-                "-optimize+",
-                "-nologo",
-                "-r:System.Runtime.Serialization.dll",
-                "-r:System.Xml.dll",
-            ])
-            .arg(format!("-out:{}", out.display()))
-            .arg(&src)
-            .status()
-            .expect("run mcs");
-        assert!(status.success(), "mcs failed to compile {}", src.display());
-        out
+        soapws_testkit::compile_interop(
+            Path::new(env!("CARGO_TARGET_TMPDIR")),
+            "NbfxHarness",
+            &["nbfx/NbfxHarness.cs"],
+        )
     })
 }
 

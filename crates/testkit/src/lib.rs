@@ -1,17 +1,17 @@
-//! Compiling the C# interop programs (`tests/interop/`) with Mono's `mcs`.
+//! Test support shared by the soapws crates: compiling the C# programs of `tests/interop/` with
+//! Mono's `mcs`, against the real WCF and binary XML assemblies Mono ships.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The C# sources `files` under `tests/interop/`.
-pub fn interop_sources(files: &[&str]) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
-    files.iter().map(|f| dir.join(f)).collect()
+/// The repository's root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Compiles `sources` against WCF into `<tmp>/<name>.exe`; panics with a clear message when Mono
-/// is missing (the tests never skip) or the code does not compile.
-pub fn compile(name: &str, sources: &[PathBuf]) -> PathBuf {
+/// Panics with the install command when `mono` or `mcs` is missing: the interop tests fail,
+/// they never skip.
+pub fn require_mono() {
     for tool in ["mono", "mcs"] {
         let found = Command::new("sh")
             .args(["-c", &format!("command -v {tool}")])
@@ -22,9 +22,15 @@ pub fn compile(name: &str, sources: &[PathBuf]) -> PathBuf {
              (apt-get install -y mono-devel libmono-system-servicemodel4.0a-cil)"
         );
     }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::create_dir_all(&dir).expect("create the output directory");
-    let out = dir.join(format!("{name}.exe"));
+}
+
+/// Compiles `sources` (paths under `tests/interop/`) against WCF into `<out_dir>/<name>.exe`;
+/// panics with a clear message when Mono is missing or the code does not compile.
+pub fn compile_interop(out_dir: &Path, name: &str, sources: &[&str]) -> PathBuf {
+    require_mono();
+    std::fs::create_dir_all(out_dir).expect("create the output directory");
+    let out = out_dir.join(format!("{name}.exe"));
+    let interop = repo_root().join("tests/interop");
     let compiled = Command::new("mcs")
         .args([
             "-optimize+",
@@ -34,7 +40,7 @@ pub fn compile(name: &str, sources: &[PathBuf]) -> PathBuf {
             "-r:System.Xml.dll",
         ])
         .arg(format!("-out:{}", out.display()))
-        .args(sources)
+        .args(sources.iter().map(|s| interop.join(s)))
         .output()
         .expect("run mcs");
     assert!(

@@ -4,6 +4,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "../wsdl/calculator.wsdl",
         "../wsdl/calculator-duplex.wsdl",
         "../wsdl/websocket-scenarios.wsdl",
+        "../wsdl/inventory.wsdl",
     ])?;
     Ok(())
 }

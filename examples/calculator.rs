@@ -1,6 +1,7 @@
 //! Serves WCF's calculator samples over WebSocket: `ICalculator` at `/calculator` and
 //! `ICalculatorDuplex` at `/calculator-duplex`, each in text and binary session encoding, and
-//! the contracts of dotnet/wcf's WebSocket scenario tests at `/push` and `/request-reply`.
+//! the contracts of dotnet/wcf's WebSocket scenario tests at `/push` and `/request-reply`, and
+//! the inventory sample (typed SOAP headers; rpc/literal pricing) at `/inventory` and `/pricing`.
 //!
 //! `cargo run --release --example calculator [-- --listen ADDR]` (default `127.0.0.1:8080`);
 //! Ctrl-C shuts down gracefully.
@@ -26,8 +27,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  ICalculator        ws://{addr}/calculator         (WSDL: http://{addr}/calculator?wsdl)"
     );
     println!("  ICalculatorDuplex  ws://{addr}/calculator-duplex  (WSDL: http://{addr}/calculator-duplex?wsdl)");
+    println!("  also /push and /request-reply (dotnet/wcf's WebSocket scenarios), /inventory and /pricing");
     println!(
-        "Both accept NetHttpBinding's binary session encoding and text (SOAP 1.2, WS-Addressing)."
+        "All accept NetHttpBinding's binary session encoding and text (SOAP 1.2, WS-Addressing)."
     );
     println!("From .NET: new ChannelFactory<ICalculator>(new NetHttpBinding {{ WebSocketSettings = {{ TransportUsage = WebSocketTransportUsage.Always }} }},");
     println!("           \"ws://{addr}/calculator\").CreateChannel().Add(1, 2)");

@@ -1,9 +1,11 @@
 //! The examples' services, generated from the WSDLs in `wsdl/` by `build.rs`, and their
 //! implementations (used by the `calculator` example and the interop tests).
 
+mod inventory_service;
 mod scenarios;
 mod sessions;
 
+pub use inventory_service::{InventoryService, PricingService};
 pub use scenarios::{stream_bytes, PushService, RequestReplyService, DOWNLOAD_DATA, STREAM_LEN};
 pub use sessions::Sessions;
 
@@ -21,6 +23,12 @@ pub mod calculator_duplex {
 /// `IWSRequestReplyService` (`wsdl/websocket-scenarios.wsdl`).
 pub mod websocket_scenarios {
     soapws::include_service!("websocket-scenarios");
+}
+
+/// An inventory with typed SOAP headers, `xs:choice`, lists and `[Flags]` enums, and an
+/// rpc/literal pricing contract (`wsdl/inventory.wsdl`).
+pub mod inventory {
+    soapws::include_service!("inventory");
 }
 
 use calculator::{
@@ -176,8 +184,9 @@ impl CalculatorDuplex for CalculatorDuplexService {
 
 /// The example services on one server, each accepting text and binary session, as the
 /// `calculator` example serves them: `ICalculator` at `/calculator`, `ICalculatorDuplex` at
-/// `/calculator-duplex`, and the WebSocket scenario contracts `IWSDuplexService` at `/push` and
-/// `IWSRequestReplyService` at `/request-reply`.
+/// `/calculator-duplex`, the WebSocket scenario contracts `IWSDuplexService` at `/push` and
+/// `IWSRequestReplyService` at `/request-reply`, and the inventory's `IInventory` at
+/// `/inventory` and `IPricing` at `/pricing`.
 pub fn server() -> soapws::transport::ServerBuilder {
     use soapws::transport::handshake::{EndpointConfig, MessageEncoding};
     let endpoint =
@@ -213,4 +222,16 @@ pub fn server() -> soapws::transport::ServerBuilder {
             "/request-reply",
             include_str!("../../wsdl/websocket-scenarios.wsdl"),
         )
+        .route(
+            "/inventory",
+            endpoint(),
+            inventory::InventoryServer::new(InventoryService::default()),
+        )
+        .wsdl("/inventory", include_str!("../../wsdl/inventory.wsdl"))
+        .route(
+            "/pricing",
+            endpoint(),
+            inventory::PricingServer::new(PricingService),
+        )
+        .wsdl("/pricing", include_str!("../../wsdl/inventory.wsdl"))
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{BodyElement, Enum, Field, Occurs, Op, Plan, Struct, Svc};
+use crate::plan::{BodyElement, Enum, Field, HeaderSet, Occurs, Op, Plan, Struct, Svc};
 
 /// `soapws::nbfs::XmlString::dynamic("…")`: a dictionary string, so binary session messages
 /// carry it in the session table as WCF's do.
@@ -182,6 +182,20 @@ fn emit_struct(out: &mut String, s: &Struct) {
             };
             continue;
         }
+        if !f.choice.is_empty() {
+            let _ = match f.occurs {
+                Occurs::One => writeln!(content, "self.{}.write_xml(w)?;", f.ident),
+                Occurs::Optional => writeln!(
+                    content,
+                    "if let Some(v) = &self.{} {{ v.write_xml(w)?; }}",
+                    f.ident
+                ),
+                Occurs::Many => {
+                    writeln!(content, "for v in &self.{} {{ v.write_xml(w)?; }}", f.ident)
+                }
+            };
+            continue;
+        }
         let deref = if f.boxed { "&**v" } else { "v" };
         let _ = match f.occurs {
             Occurs::One => writeln!(
@@ -278,10 +292,43 @@ fn emit_struct(out: &mut String, s: &Struct) {
             v.path()
         );
     } else {
-        let names: Vec<String> = elements
-            .iter()
-            .map(|f| format!("({:?}, {:?})", f.name.local, f.name.ns))
-            .collect();
+        // The element names a child may have: (name, member, variant of a choice member).
+        let mut names: Vec<String> = Vec::new();
+        let mut arms = String::new();
+        for (j, f) in elements.iter().enumerate() {
+            if f.choice.is_empty() {
+                let value = read_one(f);
+                let body = match f.occurs {
+                    Occurs::One => format!("out.{} = {value};", f.ident),
+                    Occurs::Optional => format!(
+                        "if !soapws::rt::skip_nil(r)? {{ out.{} = Some({value}); }}",
+                        f.ident
+                    ),
+                    Occurs::Many if f.items.is_some() => format!(
+                        "if !soapws::rt::skip_nil(r)? {{ out.{} = {value}; }}",
+                        f.ident
+                    ),
+                    Occurs::Many => format!("out.{}.push({value});", f.ident),
+                };
+                let _ = writeln!(
+                    arms,
+                    "Some({}) => {{ {body} seen[{j}] = true; }}",
+                    names.len()
+                );
+                names.push(format!("({:?}, {:?})", f.name.local, f.name.ns));
+                continue;
+            }
+            for v in &f.choice {
+                let _ = writeln!(
+                    arms,
+                    "Some({}) => {{ let x = {}; {} seen[{j}] = true; }}",
+                    names.len(),
+                    read_one(v),
+                    read_variant(f, v, j)
+                );
+                names.push(format!("({:?}, {:?})", v.name.local, v.name.ns));
+            }
+        }
         let required: Vec<(usize, &Field)> = elements
             .iter()
             .enumerate()
@@ -294,23 +341,6 @@ fn emit_struct(out: &mut String, s: &Struct) {
             elements.len().max(1)
         );
         let _ = writeln!(read, "soapws::rt::enter(r)?;");
-        let mut arms = String::new();
-        for (i, f) in elements.iter().enumerate() {
-            let value = read_one(f);
-            let body = match f.occurs {
-                Occurs::One => format!("out.{} = {value};", f.ident),
-                Occurs::Optional => format!(
-                    "if !soapws::rt::skip_nil(r)? {{ out.{} = Some({value}); }}",
-                    f.ident
-                ),
-                Occurs::Many if f.items.is_some() => format!(
-                    "if !soapws::rt::skip_nil(r)? {{ out.{} = {value}; }}",
-                    f.ident
-                ),
-                Occurs::Many => format!("out.{}.push({value});", f.ident),
-            };
-            let _ = writeln!(arms, "Some({i}) => {{ seen[{i}] = true; {body} }}");
-        }
         let other = if s.any {
             "out.any.push(soapws::rt::RawXml::read(r)?);"
         } else {
@@ -326,7 +356,7 @@ fn emit_struct(out: &mut String, s: &Struct) {
             let _ = writeln!(
                 read,
                 "if !seen[{i}] {{ return Err(soapws::rt::missing({:?})); }}",
-                f.name.local
+                member_name(f)
             );
         }
         let _ = writeln!(read, "let _ = seen;");
@@ -343,6 +373,86 @@ fn emit_struct(out: &mut String, s: &Struct) {
             }}
         }}",
         id = s.ident
+    );
+    for f in s.fields.iter().filter(|f| !f.choice.is_empty()) {
+        emit_choice(out, f);
+    }
+}
+
+/// How a required member is named in the error when it is missing: its element, or the
+/// elements of its choice.
+fn member_name(f: &Field) -> String {
+    if f.choice.is_empty() {
+        return f.name.local.clone();
+    }
+    let names: Vec<&str> = f.choice.iter().map(|v| v.name.local.as_str()).collect();
+    names.join(" or ")
+}
+
+/// Statements storing `x`, read for variant `v` of choice member `f` (element member `j`):
+/// a repeated variant gathers consecutive elements into one value.
+fn read_variant(f: &Field, v: &Field, j: usize) -> String {
+    let variant = format!("{}::{}", f.ty.path(), v.ident);
+    let m = &f.ident;
+    match (f.occurs, v.occurs == Occurs::Many) {
+        (Occurs::One, false) => format!("out.{m} = {variant}(x);"),
+        (Occurs::Optional, false) => format!("out.{m} = Some({variant}(x));"),
+        (Occurs::Many, false) => format!("out.{m}.push({variant}(x));"),
+        (Occurs::One, true) => format!(
+            "match &mut out.{m} {{ {variant}(items) if seen[{j}] => items.push(x), _ => out.{m} = {variant}(vec![x]) }}"
+        ),
+        (Occurs::Optional, true) => format!(
+            "match &mut out.{m} {{ Some({variant}(items)) => items.push(x), _ => out.{m} = Some({variant}(vec![x])) }}"
+        ),
+        (Occurs::Many, true) => format!(
+            "match out.{m}.last_mut() {{ Some({variant}(items)) => items.push(x), _ => out.{m}.push({variant}(vec![x])) }}"
+        ),
+    }
+}
+
+/// The enum of a choice member, with the writer of the element its variant stands for.
+fn emit_choice(out: &mut String, f: &Field) {
+    let id = f.ty.path();
+    let _ = writeln!(
+        out,
+        "/// One of: {}.\n#[derive(Debug, Clone, PartialEq)]\npub enum {id} {{",
+        f.choice
+            .iter()
+            .map(|v| format!("`{}`", v.name.local))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut arms = String::new();
+    for v in &f.choice {
+        match &v.doc {
+            Some(_) => doc(out, &v.doc),
+            None => {
+                let _ = writeln!(out, "/// Element `{}`.", v.name.local);
+            }
+        }
+        let _ = writeln!(out, "{}({}),", v.ident, field_type(v));
+        let deref = if v.boxed { "&**v" } else { "v" };
+        let write = if v.occurs == Occurs::Many {
+            format!("for v in v {{ {} }}", write_one(v, "v"))
+        } else {
+            write_one(v, deref)
+        };
+        let _ = writeln!(arms, "Self::{}(v) => {{ {write} }}", v.ident);
+    }
+    let first = &f.choice[0].ident;
+    let _ = writeln!(
+        out,
+        "}}
+        impl ::core::default::Default for {id} {{
+            fn default() -> Self {{ Self::{first}(::core::default::Default::default()) }}
+        }}
+        impl {id} {{
+            /// Writes the element this value stands for.
+            pub fn write_xml(&self, w: &mut soapws::rt::Writer<'_>) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
+                match self {{ {arms} }}
+                Ok(())
+            }}
+        }}"
     );
 }
 
@@ -407,6 +517,10 @@ fn emit_service(out: &mut String, svc: &Svc) {
         impl ::core::convert::From<soapws::rt::Fault> for {fault} {{ fn from(f: soapws::rt::Fault) -> Self {{ {fault}::Soap(f) }} }}"
     );
 
+    for set in &svc.header_sets {
+        emit_header_set(out, set);
+    }
+
     // The service trait.
     doc(out, &svc.doc);
     let _ = writeln!(
@@ -415,7 +529,7 @@ fn emit_service(out: &mut String, svc: &Svc) {
     );
     for op in &svc.ops {
         doc(out, &op.doc);
-        let ret = return_type(op);
+        let ret = return_type(svc, op);
         let cb = if duplex {
             format!(", callback: {callback_client}")
         } else {
@@ -423,9 +537,10 @@ fn emit_service(out: &mut String, svc: &Svc) {
         };
         let _ = writeln!(
             out,
-            "async fn {}(&self, request: {}{cb}) -> ::core::result::Result<{ret}, {fault}>;",
+            "async fn {}(&self, request: {}{}{cb}) -> ::core::result::Result<{ret}, {fault}>;",
             op.ident,
-            body_type(&op.input)
+            body_type(&op.input),
+            headers_param(svc, op)
         );
     }
     let _ = writeln!(out, "}}");
@@ -454,11 +569,22 @@ fn emit_service(out: &mut String, svc: &Svc) {
             format!("let action = match &e {{ {fault_actions} _ => {fault_action:?}.to_owned() }};")
         };
         let reply = reply_arm(op);
+        let (read_headers, headers_arg) = match op.input_headers {
+            Some(h) => (
+                format!(
+                    "let headers: {} = soapws::rt::MessageHeaders::read_headers(&request.headers).map_err(soapws::rt::bad_request)?;",
+                    svc.header_sets[h].ident
+                ),
+                ", headers",
+            ),
+            None => (String::new(), ""),
+        };
         let _ = writeln!(
             arms,
             "{action:?} => {{
                 let input: {input} = soapws::rt::read_body(&request).map_err(soapws::rt::bad_request)?;
-                match self.0.{op}(input{cb}).await {{
+                {read_headers}
+                match self.0.{op}(input{headers_arg}{cb}).await {{
                     {reply}
                     Err(e) => {{
                         {action_of_fault}
@@ -472,6 +598,27 @@ fn emit_service(out: &mut String, svc: &Svc) {
         );
     }
     let dispatch = dispatch(&arms);
+    let understood: Vec<String> = svc
+        .ops
+        .iter()
+        .filter_map(|op| op.input_headers)
+        .map(|h| {
+            format!(
+                "<{} as soapws::rt::MessageHeaders>::NAMES",
+                svc.header_sets[h].ident
+            )
+        })
+        .collect();
+    let understands = if understood.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "fn understands(&self, namespace: &str, local_name: &str) -> bool {{
+                [{}].iter().any(|names| names.iter().any(|&(l, n)| l == local_name && n == namespace))
+            }}",
+            understood.join(", ")
+        )
+    };
     let _ = writeln!(
         out,
         "/// Serves a [`{id}`] implementation: add it to a `soapws::transport::Server` route.
@@ -487,6 +634,7 @@ fn emit_service(out: &mut String, svc: &Svc) {
                 let action = request.headers.action.clone().unwrap_or_default();
                 {dispatch}
             }}
+            {understands}
         }}"
     );
 
@@ -495,27 +643,45 @@ fn emit_service(out: &mut String, svc: &Svc) {
     for op in &svc.ops {
         doc(&mut methods, &op.doc);
         let input = body_type(&op.input);
+        let params = headers_param(svc, op);
+        let add_headers = |msg: String, error: &str| match op.input_headers {
+            Some(_) => format!("soapws::rt::with_headers({msg}, &headers).map_err({error})?"),
+            None => msg,
+        };
         match &op.output {
-            Some((_, e)) => {
+            Some(_) => {
+                let receive = if op.output_headers.is_some() {
+                    "reply_with_headers"
+                } else {
+                    "reply_or_fault"
+                };
                 let _ = writeln!(
                     methods,
-                    "pub async fn {op}(&self, request: {input}) -> ::core::result::Result<{out}, soapws::rt::ClientError<{fault}>> {{
-                        let reply = self.client.call({msg}).await;
-                        soapws::rt::reply_or_fault(reply, {fault}::from_fault)
+                    "pub async fn {op}(&self, request: {input}{params}) -> ::core::result::Result<{out}, soapws::rt::ClientError<{fault}>> {{
+                        let request = {msg};
+                        let reply = self.client.call(request).await;
+                        soapws::rt::{receive}(reply, {fault}::from_fault)
                     }}",
                     op = op.ident,
-                    out = body_type(e),
-                    msg = message_request(op)
+                    out = return_type(svc, op),
+                    msg = add_headers(
+                        message_request(op),
+                        "|e| soapws::rt::ClientError::Call(soapws::rt::unsendable(e))"
+                    )
                 );
             }
             None => {
                 let _ = writeln!(
                     methods,
-                    "pub async fn {op}(&self, request: {input}) -> ::core::result::Result<(), soapws::rt::CallError> {{
-                        self.client.send_one_way({msg}).await
+                    "pub async fn {op}(&self, request: {input}{params}) -> ::core::result::Result<(), soapws::rt::CallError> {{
+                        let request = {msg};
+                        self.client.send_one_way(request).await
                     }}",
                     op = op.ident,
-                    msg = message_expr(&op.input_action, "request", &op.input)
+                    msg = add_headers(
+                        message_expr(&op.input_action, "request", &op.input),
+                        "soapws::rt::unsendable"
+                    )
                 );
             }
         }
@@ -574,7 +740,7 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
     let _ = writeln!(out, "/// The callback contract of `{id}`: what the service calls on its clients.\n#[soapws::async_trait]\npub trait {callback}: Send + Sync + 'static {{");
     for op in &svc.callbacks {
         doc(out, &op.doc);
-        let ret = return_type(op);
+        let ret = return_type(svc, op);
         let _ = writeln!(
             out,
             "async fn {}(&self, request: {}) -> ::core::result::Result<{ret}, soapws::rt::Fault>;",
@@ -659,18 +825,82 @@ fn dispatch(arms: &str) -> String {
     }
 }
 
-/// The Rust type an operation's method returns on success: its output body, or `()`.
-fn return_type(op: &Op) -> String {
-    match &op.output {
-        Some((_, e)) => body_type(e),
-        None => "()".to_owned(),
+/// The Rust type an operation's method returns on success: its output body (with its typed
+/// headers, if the binding declares some), or `()`.
+fn return_type(svc: &Svc, op: &Op) -> String {
+    match (&op.output, op.output_headers) {
+        (Some((_, e)), Some(h)) => format!("({}, {})", body_type(e), svc.header_sets[h].ident),
+        (Some((_, e)), None) => body_type(e),
+        (None, _) => "()".to_owned(),
     }
 }
 
-/// The dispatch arm for an operation's successful result: its reply message, or none.
-fn reply_arm(op: &Op) -> String {
-    match &op.output {
-        Some((action, e)) => format!("Ok(v) => Ok(Some({})),", message_expr(action, "v", e)),
-        None => "Ok(()) => Ok(None),".to_owned(),
+/// The typed-headers parameter of an operation whose input has headers.
+fn headers_param(svc: &Svc, op: &Op) -> String {
+    match op.input_headers {
+        Some(h) => format!(", headers: {}", svc.header_sets[h].ident),
+        None => String::new(),
     }
+}
+
+/// The dispatch arm for an operation's successful result: its reply message (with its typed
+/// headers), or none.
+fn reply_arm(op: &Op) -> String {
+    match (&op.output, op.output_headers) {
+        (Some((action, e)), Some(_)) => format!(
+            "Ok((v, headers)) => Ok(Some(soapws::rt::with_headers({}, &headers).map_err(soapws::rt::unwritable_reply)?)),",
+            message_expr(action, "v", e)
+        ),
+        (Some((action, e)), None) => {
+            format!("Ok(v) => Ok(Some({})),", message_expr(action, "v", e))
+        }
+        (None, _) => "Ok(()) => Ok(None),".to_owned(),
+    }
+}
+
+/// A struct of typed SOAP headers: one optional member per header element.
+fn emit_header_set(out: &mut String, set: &HeaderSet) {
+    let _ = writeln!(
+        out,
+        "/// SOAP headers of a message (absent headers are `None`).\n#[derive(Debug, Clone, PartialEq, Default)]\npub struct {} {{",
+        set.ident
+    );
+    let mut write = String::new();
+    let mut read = String::new();
+    let mut names = String::new();
+    for (member, e) in &set.headers {
+        let _ = writeln!(
+            out,
+            "/// Header `{}`.\npub {member}: ::core::option::Option<{}>,",
+            e.name.local,
+            body_type(e)
+        );
+        let _ = writeln!(
+            write,
+            "if let Some(v) = &self.{member} {{ soapws::rt::add_header(headers, v, {}, {})?; }}",
+            xs(&e.name.local),
+            ns_arg(&e.name.ns)
+        );
+        let _ = writeln!(
+            read,
+            "{member}: soapws::rt::header_value(headers, {:?}, {:?})?,",
+            e.name.local, e.name.ns
+        );
+        let _ = write!(names, "({:?}, {:?}), ", e.name.local, e.name.ns);
+    }
+    let _ = writeln!(
+        out,
+        "}}
+        impl soapws::rt::MessageHeaders for {id} {{
+            const NAMES: &'static [(&'static str, &'static str)] = &[{names}];
+            fn write_headers(&self, headers: &mut soapws::rt::Headers) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
+                {write}
+                Ok(())
+            }}
+            fn read_headers(headers: &soapws::rt::Headers) -> ::core::result::Result<Self, soapws::rt::XmlError> {{
+                Ok(Self {{ {read} }})
+            }}
+        }}",
+        id = set.ident
+    );
 }

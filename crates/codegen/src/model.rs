@@ -193,6 +193,8 @@ pub struct BindingOperation {
 pub struct BodyBinding {
     /// `parts=` of `soap:body`, if given.
     pub parts: Option<Vec<String>>,
+    /// `namespace=` of `soap:body`: the namespace of an rpc operation's wrapper element.
+    pub namespace: Option<String>,
     /// `soap:header`s.
     pub headers: Vec<HeaderBinding>,
 }

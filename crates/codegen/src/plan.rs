@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use crate::ident::{camel, snake, Unique};
 use crate::load::Diagnostic;
 use crate::model::{
-    ComplexType, Compositor, Definitions, Particle, ParticleItem, QName, SimpleKind, TypeDef,
-    TypeRef,
+    BodyBinding, ComplexType, Compositor, Definitions, LocalElement, Part, Particle, ParticleItem,
+    QName, SimpleKind, Style, TypeDef, TypeRef,
 };
 
 pub(crate) const XSD: &str = "http://www.w3.org/2001/XMLSchema";
@@ -23,6 +23,8 @@ pub(crate) enum Ty {
     Named(String),
     /// Raw XML (`xs:anyType`, `xs:any`).
     Raw,
+    /// An `xs:list` of simple items.
+    List(Box<Ty>),
 }
 
 impl Ty {
@@ -31,6 +33,7 @@ impl Ty {
             Ty::Builtin(p) => (*p).to_owned(),
             Ty::Named(n) => n.clone(),
             Ty::Raw => "soapws::rt::RawXml".to_owned(),
+            Ty::List(item) => format!("soapws::rt::List<{}>", item.path()),
         }
     }
 }
@@ -58,6 +61,9 @@ pub(crate) struct Field {
     pub(crate) items: Option<QName>,
     pub(crate) attribute: bool,
     pub(crate) doc: Option<String>,
+    /// An `xs:choice` of elements: the member is the enum `ty` names, one variant per element
+    /// (each variant's `occurs` is `One` or `Many`).
+    pub(crate) choice: Vec<Field>,
 }
 
 /// A struct to emit.
@@ -99,6 +105,19 @@ pub(crate) struct Op {
     pub(crate) output: Option<(String, BodyElement)>,
     /// Declared faults: (variant of the fault enum, action).
     pub(crate) faults: Vec<(String, String)>,
+    /// The typed SOAP headers of the input (an index into [`Svc::header_sets`]).
+    pub(crate) input_headers: Option<usize>,
+    /// The typed SOAP headers of the output.
+    pub(crate) output_headers: Option<usize>,
+}
+
+/// The SOAP headers a binding declares for one message of an operation: a struct with one
+/// optional member per header.
+#[derive(Debug, Clone)]
+pub(crate) struct HeaderSet {
+    pub(crate) ident: String,
+    /// (member, header element)
+    pub(crate) headers: Vec<(String, BodyElement)>,
 }
 
 /// A declared fault detail type.
@@ -117,6 +136,8 @@ pub(crate) struct Svc {
     /// Output-only operations: the callback contract.
     pub(crate) callbacks: Vec<Op>,
     pub(crate) faults: Vec<FaultDetail>,
+    /// The header structs its operations use (several operations may share one).
+    pub(crate) header_sets: Vec<HeaderSet>,
     pub(crate) binary: bool,
     pub(crate) address: Option<String>,
 }
@@ -250,10 +271,20 @@ impl<'d> Planner<'d> {
                     }
                     ty
                 }
-                // Lists and unions are kept as their text.
-                SimpleKind::List { .. } | SimpleKind::Union { .. } => {
-                    Ty::Builtin("::std::string::String")
+                // An anonymous item type takes the list's name: WCF's `[Flags]` enum `Colors`
+                // becomes `List<Colors>`.
+                SimpleKind::List { item } => {
+                    let ty = match self.type_ref(item, context, s.documentation.clone().or(doc)) {
+                        item @ (Ty::Builtin(_) | Ty::Named(_)) => Ty::List(Box::new(item)),
+                        _ => Ty::Builtin("::std::string::String"),
+                    };
+                    if let Some(q) = name {
+                        self.named.insert(q.clone(), ty.clone());
+                    }
+                    ty
                 }
+                // A union's members may not agree on a type: kept as its text.
+                SimpleKind::Union { .. } => Ty::Builtin("::std::string::String"),
             },
             TypeDef::Complex(c) => {
                 if is_any_type(c) {
@@ -333,6 +364,7 @@ impl<'d> Planner<'d> {
                 items: None,
                 attribute: true,
                 doc: None,
+                choice: Vec::new(),
             });
         }
         if let Some(p) = &c.particle {
@@ -351,6 +383,13 @@ impl<'d> Planner<'d> {
     ) {
         let own = occurs(p.min, p.max);
         let occurs_here = combine(outer, own);
+        if p.kind == Compositor::Choice {
+            if let Some(elements) = element_choice(p) {
+                let field = self.choice(&elements, occurs_here, owner, idents);
+                s.fields.push(field);
+                return;
+            }
+        }
         for item in &p.items {
             match item {
                 ParticleItem::Element(e) => {
@@ -358,30 +397,9 @@ impl<'d> Planner<'d> {
                     if p.kind == Compositor::Choice && occ == Occurs::One {
                         occ = Occurs::Optional;
                     }
-                    let context = format!("{owner}{}", camel(&e.name.local));
-                    let ty = self.type_ref(&e.type_ref, &context, e.documentation.clone());
-                    let items = self.array_items(&e.type_ref);
-                    let boxed = matches!(&e.type_ref, TypeRef::Named(q) if self.stack.contains(q))
-                        && occ != Occurs::Many;
-                    let (ty, items) = match items {
-                        Some((item_name, item_ty)) => (item_ty, Some(item_name)),
-                        None => (ty, None),
-                    };
-                    s.fields.push(Field {
-                        ident: idents.claim(snake(&e.name.local)),
-                        name: e.name.clone(),
-                        ty,
-                        occurs: if e.nillable && occ == Occurs::One {
-                            Occurs::Optional
-                        } else {
-                            occ
-                        },
-                        nil_when_none: e.nillable && occ != Occurs::Many,
-                        boxed,
-                        items,
-                        attribute: false,
-                        doc: e.documentation.clone(),
-                    });
+                    let ident = idents.claim(snake(&e.name.local));
+                    let field = self.element_field(e, occ, owner, ident);
+                    s.fields.push(field);
                 }
                 ParticleItem::Group(g) => {
                     let inner = if p.kind == Compositor::Choice {
@@ -393,6 +411,94 @@ impl<'d> Planner<'d> {
                 }
                 ParticleItem::Any { .. } => s.any = true,
             }
+        }
+    }
+
+    /// A member for local element `e` occurring `occ` times.
+    fn element_field(
+        &mut self,
+        e: &LocalElement,
+        occ: Occurs,
+        owner: &str,
+        ident: String,
+    ) -> Field {
+        let context = format!("{owner}{}", camel(&e.name.local));
+        let ty = self.type_ref(&e.type_ref, &context, e.documentation.clone());
+        let items = self.array_items(&e.type_ref);
+        let boxed = matches!(&e.type_ref, TypeRef::Named(q) if self.stack.contains(q))
+            && occ != Occurs::Many;
+        let (ty, items) = match items {
+            Some((item_name, item_ty)) => (item_ty, Some(item_name)),
+            None => (ty, None),
+        };
+        Field {
+            ident,
+            name: e.name.clone(),
+            ty,
+            occurs: if e.nillable && occ == Occurs::One {
+                Occurs::Optional
+            } else {
+                occ
+            },
+            nil_when_none: e.nillable && occ != Occurs::Many,
+            boxed,
+            items,
+            attribute: false,
+            doc: e.documentation.clone(),
+            choice: Vec::new(),
+        }
+    }
+
+    /// The member of an `xs:choice` of elements: an enum with one variant per element. A choice that may be empty (an element with `minOccurs="0"`) is optional.
+    fn choice(
+        &mut self,
+        elements: &[&LocalElement],
+        occ: Occurs,
+        owner: &str,
+        idents: &mut Unique,
+    ) -> Field {
+        // Named after its elements as JAXB does (`skuOrBarcode`), up to three of them.
+        let base = if elements.len() <= 3 {
+            let names: Vec<&str> = elements.iter().map(|e| e.name.local.as_str()).collect();
+            names.join("_or_")
+        } else {
+            "choice".to_owned()
+        };
+        let ident = self.types.claim(format!("{owner}{}", camel(&base)));
+        let mut variant_idents = Unique::default();
+        let variants = elements
+            .iter()
+            .map(|e| {
+                let many = occurs(e.min, e.max) == Occurs::Many;
+                let variant = variant_idents.claim(camel(&e.name.local));
+                let mut v = self.element_field(
+                    e,
+                    if many { Occurs::Many } else { Occurs::One },
+                    owner,
+                    variant,
+                );
+                // A nil variant is its element present with no value: the value's default.
+                v.occurs = if many { Occurs::Many } else { Occurs::One };
+                v.nil_when_none = false;
+                v
+            })
+            .collect();
+        let may_be_empty = elements.iter().any(|e| e.min == 0);
+        Field {
+            ident: idents.claim(snake(&base)),
+            name: QName::new("", ""),
+            ty: Ty::Named(ident),
+            occurs: if may_be_empty {
+                combine(occ, Occurs::Optional)
+            } else {
+                occ
+            },
+            nil_when_none: false,
+            boxed: false,
+            items: None,
+            attribute: false,
+            doc: None,
+            choice: variants,
         }
     }
 
@@ -446,17 +552,6 @@ impl<'d> Planner<'d> {
                 )));
                 continue;
             }
-            if b.style == crate::model::Style::Rpc
-                || b.operations
-                    .iter()
-                    .any(|o| o.style == Some(crate::model::Style::Rpc))
-            {
-                self.diagnostics.push(Diagnostic::warning(format!(
-                    "binding {} is rpc style: not supported yet, skipped",
-                    b.name
-                )));
-                continue;
-            }
             let Some(pt) = defs.port_types.iter().find(|p| p.name == b.port_type) else {
                 self.error(format!(
                     "binding {} refers to portType {}, which is not defined",
@@ -483,9 +578,12 @@ impl<'d> Planner<'d> {
                 ops: Vec::new(),
                 callbacks: Vec::new(),
                 faults: Vec::new(),
+                header_sets: Vec::new(),
                 binary: b.binary_encoding,
                 address,
             };
+            // Header sets by their elements, with the operations and directions using them.
+            let mut header_users: Vec<Vec<(String, &str)>> = Vec::new();
             let mut op_idents = Unique::default();
             let mut fault_idents = Unique::default();
             fault_idents.claim("Soap".into());
@@ -498,6 +596,12 @@ impl<'d> Planner<'d> {
                 } else {
                     (&op.input, &op.output)
                 };
+                let (first_binding, second_binding) = match binding_op {
+                    Some(o) if op.output_first => (o.output.as_ref(), o.input.as_ref()),
+                    Some(o) => (o.input.as_ref(), o.output.as_ref()),
+                    None => (None, None),
+                };
+                let rpc = binding_op.and_then(|o| o.style).unwrap_or(b.style) == Style::Rpc;
                 let Some(first) = first else { continue };
                 let first_action = first
                     .action
@@ -517,7 +621,19 @@ impl<'d> Planner<'d> {
                         pt.location.clone(),
                     )
                 };
-                let input = match self.message_element(&first.message) {
+                let body = |suffix: &str| Body {
+                    rpc_wrapper: rpc.then(|| {
+                        QName::new(
+                            [first_binding, second_binding]
+                                .into_iter()
+                                .flatten()
+                                .find_map(|b| b.namespace.clone())
+                                .unwrap_or_default(),
+                            format!("{}{suffix}", op.name),
+                        )
+                    }),
+                };
+                let input = match self.message_body(&first.message, first_binding, &body("")) {
                     Ok(e) => e,
                     Err(reason) => {
                         self.diagnostics.push(skip(reason));
@@ -527,7 +643,7 @@ impl<'d> Planner<'d> {
                 let output = match second {
                     Some(m) => {
                         let action = m.action.clone().unwrap_or_else(|| default("Response"));
-                        match self.message_element(&m.message) {
+                        match self.message_body(&m.message, second_binding, &body("Response")) {
                             Ok(e) => Some((action, e)),
                             Err(reason) => {
                                 self.diagnostics.push(skip(reason));
@@ -539,7 +655,7 @@ impl<'d> Planner<'d> {
                 };
                 let mut faults = Vec::new();
                 for f in &op.faults {
-                    let element = match self.message_element(&f.message) {
+                    let element = match self.message_body(&f.message, None, &Body::default()) {
                         Ok(e) => e,
                         Err(reason) => {
                             self.diagnostics.push(Diagnostic::warning_at(
@@ -574,13 +690,52 @@ impl<'d> Planner<'d> {
                     };
                     faults.push((variant, action));
                 }
+                let op_ident = op_idents.claim(snake(&op.name));
+                let mut headers = [None, None];
+                for (slot, (binding, direction)) in headers
+                    .iter_mut()
+                    .zip([(first_binding, "Input"), (second_binding, "Output")])
+                {
+                    // Callbacks (output-first operations) carry no typed headers.
+                    let Some(binding) =
+                        binding.filter(|b| !b.headers.is_empty() && !op.output_first)
+                    else {
+                        continue;
+                    };
+                    if direction == "Output" && output.is_none() {
+                        continue;
+                    }
+                    let set = self.header_set(binding);
+                    if set.is_empty() {
+                        continue;
+                    }
+                    let index = match svc
+                        .header_sets
+                        .iter()
+                        .position(|h| same_headers(&h.headers, &set))
+                    {
+                        Some(i) => i,
+                        None => {
+                            svc.header_sets.push(HeaderSet {
+                                ident: String::new(),
+                                headers: set,
+                            });
+                            header_users.push(Vec::new());
+                            svc.header_sets.len() - 1
+                        }
+                    };
+                    header_users[index].push((camel(&op.name), direction));
+                    *slot = Some(index);
+                }
                 let planned = Op {
-                    ident: op_idents.claim(snake(&op.name)),
+                    ident: op_ident,
                     doc: op.documentation.clone(),
                     input_action: first_action,
                     input,
                     output,
                     faults,
+                    input_headers: headers[0],
+                    output_headers: headers[1],
                 };
                 let list = if op.output_first {
                     &mut svc.callbacks
@@ -602,32 +757,167 @@ impl<'d> Planner<'d> {
                 list.push(planned);
             }
             svc.ident = self.types.claim(svc.ident.clone());
+            for (set, users) in svc.header_sets.iter_mut().zip(&header_users) {
+                set.ident = self.types.claim(header_set_name(&svc.ident, users));
+            }
             self.plan.services.push(svc);
         }
     }
 
-    /// The body element of a document/literal message (its single part's element), or why
-    /// the message cannot be generated.
-    fn message_element(&mut self, message: &QName) -> Result<BodyElement, String> {
+    /// The body element of a message, or why the message cannot be generated. Document style:
+    /// the single body part's element (parts bound as headers are not in the body). Rpc style:
+    /// a wrapper element holding one member per part.
+    fn message_body(
+        &mut self,
+        message: &QName,
+        binding: Option<&BodyBinding>,
+        body: &Body,
+    ) -> Result<BodyElement, String> {
         let Some(m) = self.defs.messages.get(message).cloned() else {
             return Err(format!("message {message} is not defined"));
         };
-        match m.parts.as_slice() {
+        let in_body = |part: &&Part| match binding {
+            Some(b) => match &b.parts {
+                Some(parts) => parts.contains(&part.name),
+                None => !b
+                    .headers
+                    .iter()
+                    .any(|h| h.message == *message && h.part == part.name),
+            },
+            None => true,
+        };
+        if let Some(missing) = binding.and_then(|b| b.parts.as_ref()).and_then(|parts| {
+            parts
+                .iter()
+                .find(|p| !m.parts.iter().any(|q| q.name == **p))
+        }) {
+            return Err(format!(
+                "soap:body parts=\"{missing}\" names no part of message {message}"
+            ));
+        }
+        let parts: Vec<&Part> = m.parts.iter().filter(in_body).collect();
+        if let Some(wrapper) = &body.rpc_wrapper {
+            return self.rpc_wrapper(wrapper, &parts);
+        }
+        match parts.as_slice() {
             [part] => match &part.element {
                 Some(e) if self.defs.schema.elements.contains_key(e) => {
                     self.element(e).ok_or_else(|| format!("element {e} is not defined"))
                 }
                 Some(e) => Err(format!("message {message}: element {e} is not defined")),
                 None => Err(format!(
-                    "message {message}: part '{}' has a type, not an element (rpc style)",
+                    "message {message}: part '{}' has a type, not an element, in a document-style binding",
                     part.name
                 )),
             },
-            [] => Err(format!("message {message} has no part")),
+            [] => Err(format!("message {message} has no body part")),
             _ => Err(format!(
-                "message {message} has several body parts: only document/literal wrapped (one part) is supported"
+                "message {message} has several body parts: only one body element (document/literal wrapped or bare) is supported"
             )),
         }
+    }
+
+    /// An rpc/literal body: the wrapper element `wrapper` (the operation's name, or its name
+    /// with `Response`), a struct with one member per part — unqualified elements named after
+    /// `type=` parts, the element itself for `element=` parts.
+    fn rpc_wrapper(&mut self, wrapper: &QName, parts: &[&Part]) -> Result<BodyElement, String> {
+        let ident = self.types.claim(camel(&wrapper.local));
+        let mut s = Struct {
+            ident: ident.clone(),
+            doc: None,
+            fields: Vec::new(),
+            any: false,
+            value: None,
+        };
+        let mut idents = Unique::default();
+        for part in parts {
+            let element = match (&part.element, &part.type_name) {
+                (Some(e), _) => {
+                    let Some(decl) = self.defs.schema.elements.get(e) else {
+                        return Err(format!("part '{}': element {e} is not defined", part.name));
+                    };
+                    LocalElement {
+                        name: e.clone(),
+                        type_ref: decl.type_ref.clone(),
+                        min: 1,
+                        max: Some(1),
+                        nillable: decl.nillable,
+                        reference: Some(e.clone()),
+                        documentation: decl.documentation.clone(),
+                    }
+                }
+                (None, Some(t)) => LocalElement {
+                    name: QName::new("", part.name.clone()),
+                    type_ref: TypeRef::Named(t.clone()),
+                    min: 1,
+                    max: Some(1),
+                    nillable: false,
+                    reference: None,
+                    documentation: None,
+                },
+                (None, None) => return Err(format!("part '{}' has no element or type", part.name)),
+            };
+            let member = idents.claim(snake(&part.name));
+            let field = self.element_field(&element, Occurs::One, &ident, member);
+            s.fields.push(field);
+        }
+        self.plan.structs.push(s);
+        Ok(BodyElement {
+            name: wrapper.clone(),
+            ty: Ty::Named(ident),
+        })
+    }
+
+    /// The headers a binding declares for one message, each with its element.
+    fn header_set(&mut self, binding: &BodyBinding) -> Vec<(String, BodyElement)> {
+        let mut idents = Unique::default();
+        let mut set = Vec::new();
+        for h in &binding.headers {
+            let element = self
+                .defs
+                .messages
+                .get(&h.message)
+                .and_then(|m| m.parts.iter().find(|p| p.name == h.part))
+                .and_then(|p| p.element.clone());
+            let Some(element) = element else {
+                self.diagnostics.push(Diagnostic::warning(format!(
+                    "header part '{}' of message {} is not an element part: it stays untyped",
+                    h.part, h.message
+                )));
+                continue;
+            };
+            if let Some(planned) = self.element(&element) {
+                set.push((idents.claim(snake(&h.part)), planned));
+            }
+        }
+        set
+    }
+}
+
+/// How a message's body is laid out.
+#[derive(Default)]
+struct Body {
+    /// Rpc style: the wrapper element's name.
+    rpc_wrapper: Option<QName>,
+}
+
+/// True when two header sets carry the same elements under the same member names.
+fn same_headers(a: &[(String, BodyElement)], b: &[(String, BodyElement)]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|((m, e), (n, f))| m == n && e.name == f.name)
+}
+
+/// A header struct's name: after its operation when one message uses it, after the service
+/// when several do.
+fn header_set_name(service: &str, users: &[(String, &str)]) -> String {
+    match users {
+        [(op, direction)] => format!("{op}{direction}Headers"),
+        _ if users.iter().all(|(_, d)| *d == users[0].1) => {
+            format!("{service}{}Headers", users[0].1)
+        }
+        _ => format!("{service}Headers"),
     }
 }
 
@@ -635,6 +925,19 @@ impl<'d> Planner<'d> {
 fn default_action(ns: &str, port_type: &str, op: &str, suffix: &str) -> String {
     let sep = if ns.ends_with('/') { "" } else { "/" };
     format!("{ns}{sep}{port_type}/{op}{suffix}")
+}
+
+/// The elements of a choice made only of elements (a choice holding groups or `xs:any` is
+/// flattened into optional members instead).
+fn element_choice(p: &Particle) -> Option<Vec<&LocalElement>> {
+    p.items
+        .iter()
+        .map(|item| match item {
+            ParticleItem::Element(e) => Some(e),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|elements| elements.len() > 1)
 }
 
 fn is_any_type(c: &ComplexType) -> bool {

@@ -39,6 +39,11 @@ const MUST_GENERATE: &[(&str, Option<&str>)] = &[
     ("superoffice-webhook/Services88-Webhook.wsdl", None),
     ("datacore-ws-duplex/ExecutiveServices.wsdl", None),
     ("wcf-projectn-multifile/tempuri.org.wsdl", Some("wcf-projectn-multifile/catalog.xml")),
+    ("cxf-testutils/wsdl/hello_world_rpc_lit.wsdl", None),
+    ("corewcf-metadata-baselines/XmlSerializerFormatSoapTest.XmlGeneratedTest.wsdl", None),
+    ("cxf-testutils/wsdl/soapheader.wsdl", None),
+    ("cxf-testutils/wsdl/header_doc_lit.wsdl", None),
+    ("zeep-fixtures/tests/wsdl_files/soap_header.wsdl", None),
 ];
 
 /// The corpus WSDLs that must be refused, and a word of the reason each must give.
@@ -217,6 +222,76 @@ fn project_contracts_generate_services_clients_and_callbacks() {
             duplex.code
         );
     }
+}
+
+/// The generated code of corpus WSDL `rel`.
+fn generated(rel: &str) -> String {
+    let options = LoadOptions {
+        catalogs: catalog_for(rel)
+            .map(|c| corpus().join(c))
+            .into_iter()
+            .collect(),
+    };
+    generate(&corpus().join(rel), &options)
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+        .code
+}
+
+#[test]
+fn binding_headers_become_typed_header_structs() {
+    // WCF's MessageContract headers: three on every request, four on every reply, shared
+    // (the portType `Webhook` is `Webhook2`: a data contract has its name).
+    let code = generated("superoffice-webhook/Services88-Webhook.wsdl");
+    for item in [
+        "pub struct Webhook2InputHeaders",
+        "pub struct Webhook2OutputHeaders",
+        "pub application_token: ::core::option::Option<",
+        "pub succeeded: ::core::option::Option<bool>",
+        "headers: Webhook2InputHeaders",
+        "Webhook2OutputHeaders)",
+        "fn understands(",
+    ] {
+        assert!(code.contains(item), "superoffice: no `{item}`");
+    }
+    assert_eq!(
+        code.matches("impl soapws::rt::MessageHeaders for").count(),
+        2
+    );
+    // CXF: a header part beside the body part of the same message, bound with parts="…".
+    let code = generated("cxf-testutils/wsdl/header_doc_lit.wsdl");
+    assert!(code.contains("pub struct HeaderTesterHeaders"), "{code}");
+}
+
+#[test]
+fn rpc_literal_operations_get_wrapper_structs_of_their_parts() {
+    let code = generated("cxf-testutils/wsdl/hello_world_rpc_lit.wsdl");
+    for item in [
+        "pub struct SayHi ",
+        "pub struct SayHiResponse ",
+        "pub struct GreetMe ",
+        "pub r#in: ::std::string::String",
+        "\"http://apache.org/hello_world_rpclit\"",
+    ] {
+        assert!(
+            code.contains(item),
+            "hello_world_rpc_lit: no `{item}` in\n{code}"
+        );
+    }
+}
+
+#[test]
+fn choices_are_enums_and_flags_are_lists() {
+    let code = generated("onvif/wsdl/ver10/media/wsdl/media.wsdl");
+    assert!(
+        code.contains("pub enum ColorOptionsColorListOrColorspaceRange"),
+        "media"
+    );
+    assert!(code.contains("ColorList(::std::vec::Vec<Color>)"), "media");
+    let code = generated("superoffice-webhook/Services88-Webhook.wsdl");
+    assert!(
+        code.contains("soapws::rt::List<ETableRight>"),
+        "superoffice"
+    );
 }
 
 /// Builds the generated code of every corpus WSDL that generates as modules of one crate depending on `soapws`,

@@ -110,6 +110,38 @@ impl Header {
         self.content.name().unwrap_or(("", ""))
     }
 
+    /// Writes `s:mustUnderstand`, `s:role` and `s:relay` as the fields say, unless the content
+    /// already carries them (a header read from a message keeps its own).
+    fn write_soap_attributes(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        let ns = names::SOAP12_NS.as_str();
+        let missing = |name: XmlString<'_>| !self.content.has_attribute(name.as_str(), ns);
+        if self.must_understand && missing(names::MUST_UNDERSTAND) {
+            w.attribute(
+                Some("s"),
+                names::MUST_UNDERSTAND,
+                Some(names::SOAP12_NS),
+                &Value::Str("1"),
+            )?;
+        }
+        if let Some(role) = self.role.as_deref().filter(|_| missing(names::ROLE_ATTR)) {
+            w.attribute(
+                Some("s"),
+                names::ROLE_ATTR,
+                Some(names::SOAP12_NS),
+                &Value::Str(role),
+            )?;
+        }
+        if self.relay && missing(names::RELAY) {
+            w.attribute(
+                Some("s"),
+                names::RELAY,
+                Some(names::SOAP12_NS),
+                &Value::Str("1"),
+            )?;
+        }
+        Ok(())
+    }
+
     /// True when the header targets this node as ultimate receiver (no role, `next`, or
     /// `ultimateReceiver`).
     pub fn targets_ultimate_receiver(&self) -> bool {
@@ -261,7 +293,7 @@ impl Headers {
             write_endpoint(w, names::FROM, a)?;
         }
         for h in &self.other {
-            h.content.write(w)?;
+            h.content.write_with(w, |w| h.write_soap_attributes(w))?;
         }
         w.end_element()
     }

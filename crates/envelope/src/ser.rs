@@ -278,3 +278,66 @@ impl DeserializeXml for RawXml {
         RawXml::read(r)
     }
 }
+
+/// An `xs:list` value: items written as one text, separated by single spaces (WCF's `[Flags]`
+/// enums are lists of their member names).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T> From<Vec<T>> for List<T> {
+    fn from(items: Vec<T>) -> Self {
+        Self(items)
+    }
+}
+
+impl<T> FromIterator<T> for List<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl<T> std::ops::Deref for List<T> {
+    type Target = Vec<T>;
+
+    fn deref(&self) -> &Vec<T> {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for List<T> {
+    fn deref_mut(&mut self) -> &mut Vec<T> {
+        &mut self.0
+    }
+}
+
+impl<T: SimpleValue> SimpleValue for List<T> {
+    fn to_value(&self) -> Value<'_> {
+        Value::List(self.0.iter().map(SimpleValue::to_value).collect())
+    }
+
+    fn from_value(v: &Value<'_>) -> Option<Self> {
+        match v {
+            Value::List(items) => items.iter().map(T::from_value).collect(),
+            _ => v
+                .to_text()
+                .split_ascii_whitespace()
+                .map(|item| T::from_value(&Value::Str(item)))
+                .collect(),
+        }
+    }
+}
+
+impl<T: SimpleValue> SerializeXml for List<T> {
+    fn write_content(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        w.value(&self.to_value())
+    }
+}
+
+impl<T: SimpleValue> DeserializeXml for List<T> {
+    fn read_element<R: XmlRead + ?Sized>(r: &mut R) -> Result<Self, XmlError> {
+        r.read_element_value("list", Self::from_value)
+    }
+}

@@ -352,6 +352,32 @@ fn unknown_headers_round_trip_between_encodings() {
 }
 
 #[test]
+fn header_flags_set_in_code_are_written() {
+    let xml = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><h:Ctx xmlns:h="urn:h">1</h:Ctx></s:Header><s:Body/></s:Envelope>"#;
+    let mut m = MessageEncoder::new(Encoding::Text)
+        .decode(Bytes::from(xml))
+        .unwrap();
+    let header = &mut m.headers.other[0];
+    assert!(!header.must_understand);
+    header.must_understand = true;
+    header.role = Some("http://www.w3.org/2003/05/soap-envelope/role/next".into());
+    header.relay = true;
+    for encoding in [Encoding::Text, Encoding::Binary, Encoding::BinarySession] {
+        let bytes = MessageEncoder::new(encoding).encode(&m).unwrap();
+        let again = MessageEncoder::new(encoding)
+            .decode(Bytes::from(bytes))
+            .unwrap();
+        let h = &again.headers.other[0];
+        assert!(h.must_understand && h.relay, "{encoding:?}");
+        assert_eq!(h.role, m.headers.other[0].role, "{encoding:?}");
+        // Read back, the attributes are the content's own and are not written twice.
+        let text =
+            String::from_utf8(MessageEncoder::new(Encoding::Text).encode(&again).unwrap()).unwrap();
+        assert_eq!(text.matches("mustUnderstand").count(), 1, "{text}");
+    }
+}
+
+#[test]
 fn content_types_follow_wcf_matching() {
     let cases = [
         ("application/soap+xml; charset=utf-8", Some(Encoding::Text)),

@@ -4,11 +4,11 @@
 use std::fmt;
 
 pub use soapws_envelope::ser::{
-    enter, is_nil, missing, next_child, skip_nil, write_nil, DeserializeXml, SerializeXml,
+    enter, is_nil, missing, next_child, skip_nil, write_nil, DeserializeXml, List, SerializeXml,
     SimpleValue,
 };
 pub use soapws_envelope::xml::{RawXml, XmlError, XmlRead, XmlReadExt};
-pub use soapws_envelope::{Fault, Message, WriteBody};
+pub use soapws_envelope::{Fault, Header, Headers, Message, WriteBody};
 pub use soapws_nbfs::{EncodeError, Value, Writer, XmlString};
 pub use soapws_transport::{
     CallError, Client, ConnectError, Peer, RequestContext, Service, ServiceError,
@@ -55,14 +55,41 @@ pub fn read_body<T: DeserializeXml>(message: &Message) -> Result<T, XmlError> {
     T::read_element(&mut r)
 }
 
+/// A kept element (a fault detail, a header) read as `T`.
+fn raw_as<T: DeserializeXml>(raw: &RawXml) -> Result<T, XmlError> {
+    let mut w = Writer::text(Vec::new());
+    let text = raw
+        .write(&mut w)
+        .and_then(|()| w.finish())
+        .map_err(|e| XmlError::Unexpected {
+            expected: "an element that can be written again".into(),
+            found: e.to_string(),
+        })?;
+    let text = String::from_utf8_lossy(&text);
+    let mut r = TextXmlReader::new(&text);
+    r.advance()?;
+    T::read_element(&mut r)
+}
+
+/// `value` written as the element `name` in `ns`, kept as raw XML.
+fn to_raw<T: SerializeXml + ?Sized>(
+    value: &T,
+    name: XmlString<'static>,
+    ns: Option<XmlString<'static>>,
+) -> Result<RawXml, EncodeError> {
+    let mut w = Writer::text(Vec::new());
+    value.write_element(&mut w, name, ns)?;
+    let text = w.finish()?;
+    let text = String::from_utf8_lossy(&text);
+    let mut r = TextXmlReader::new(&text);
+    let read = r.advance().and_then(|_| RawXml::read(&mut r));
+    // Text this writer made always reads back.
+    read.map_err(|_| EncodeError::InvalidState("a written element did not read back"))
+}
+
 /// A fault detail element read as `T`, if it is one.
 pub fn detail_as<T: DeserializeXml>(detail: &RawXml) -> Option<T> {
-    let mut w = Writer::text(Vec::new());
-    detail.write(&mut w).ok()?;
-    let text = String::from_utf8(w.finish().ok()?).ok()?;
-    let mut r = TextXmlReader::new(&text);
-    r.advance().ok()?;
-    T::read_element(&mut r).ok()
+    raw_as(detail).ok()
 }
 
 /// A fault carrying `detail` (written as `name` in `ns`) as its detail element.
@@ -73,19 +100,70 @@ pub fn typed_fault<T: SerializeXml>(
     ns: Option<XmlString<'static>>,
 ) -> Fault {
     let mut fault = Fault::receiver(reason);
-    let mut w = Writer::text(Vec::new());
-    let raw = detail
-        .write_element(&mut w, name, ns)
-        .ok()
-        .and_then(|_| w.finish().ok())
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| {
-            let mut r = TextXmlReader::new(&text);
-            r.advance().ok()?;
-            RawXml::read(&mut r).ok()
-        });
-    fault.detail.extend(raw);
+    fault.detail.extend(to_raw(detail, name, ns).ok());
     fault
+}
+
+/// The typed SOAP headers an operation's message carries (generated per operation from the
+/// binding's `soap:header`s).
+pub trait MessageHeaders: Sized {
+    /// The headers' elements, `(local name, namespace)`: a service understands these.
+    const NAMES: &'static [(&'static str, &'static str)];
+
+    /// Adds the headers that have a value to `headers`.
+    fn write_headers(&self, headers: &mut Headers) -> Result<(), EncodeError>;
+
+    /// The headers found in `headers`; an absent header is `None`.
+    fn read_headers(headers: &Headers) -> Result<Self, XmlError>;
+}
+
+/// Adds `value` as the header element `name` in `ns`.
+pub fn add_header<T: SerializeXml>(
+    headers: &mut Headers,
+    value: &T,
+    name: XmlString<'static>,
+    ns: Option<XmlString<'static>>,
+) -> Result<(), EncodeError> {
+    headers.other.push(Header {
+        content: to_raw(value, name, ns)?,
+        must_understand: false,
+        role: None,
+        relay: false,
+    });
+    Ok(())
+}
+
+/// The header element `local` in `ns` read as `T`, if the message has it.
+pub fn header_value<T: DeserializeXml>(
+    headers: &Headers,
+    local: &str,
+    ns: &str,
+) -> Result<Option<T>, XmlError> {
+    headers
+        .other
+        .iter()
+        .find(|h| h.name() == (ns, local))
+        .map(|h| raw_as(&h.content))
+        .transpose()
+}
+
+/// A message to send with typed headers added.
+pub fn with_headers<H: MessageHeaders>(
+    mut message: Message,
+    headers: &H,
+) -> Result<Message, EncodeError> {
+    headers.write_headers(&mut message.headers)?;
+    Ok(message)
+}
+
+/// The call error for a request whose headers could not be written.
+pub fn unsendable(e: EncodeError) -> CallError {
+    CallError::Encode(e.to_string())
+}
+
+/// The service error for a reply whose headers could not be written.
+pub fn unwritable_reply(e: EncodeError) -> ServiceError {
+    ServiceError::Internal(format!("the reply headers could not be written: {e}"))
 }
 
 /// A request that did not produce the reply it asked for.
@@ -121,16 +199,35 @@ pub fn reply_or_fault<T: DeserializeXml, F>(
 ) -> Result<T, ClientError<F>> {
     let reply = reply.map_err(ClientError::Call)?;
     if reply.is_fault() {
-        let fault = reply
-            .read_fault()
-            .map_err(ClientError::Decode)?
-            .unwrap_or_else(|| Fault::receiver(""));
-        return Err(match declared(&fault) {
-            Some(d) => ClientError::Fault(d),
-            None => ClientError::Soap(Box::new(fault)),
-        });
+        return Err(fault_error(&reply, declared));
     }
     read_body(&reply).map_err(ClientError::Decode)
+}
+
+/// Like [`reply_or_fault`], with the reply's typed headers.
+pub fn reply_with_headers<T: DeserializeXml, H: MessageHeaders, F>(
+    reply: Result<Message, CallError>,
+    declared: impl Fn(&Fault) -> Option<F>,
+) -> Result<(T, H), ClientError<F>> {
+    let reply = reply.map_err(ClientError::Call)?;
+    if reply.is_fault() {
+        return Err(fault_error(&reply, declared));
+    }
+    let headers = H::read_headers(&reply.headers).map_err(ClientError::Decode)?;
+    let body = read_body(&reply).map_err(ClientError::Decode)?;
+    Ok((body, headers))
+}
+
+/// The error a fault reply is: a declared fault, another SOAP fault, or an unreadable one.
+fn fault_error<F>(reply: &Message, declared: impl Fn(&Fault) -> Option<F>) -> ClientError<F> {
+    let fault = match reply.read_fault() {
+        Ok(fault) => fault.unwrap_or_else(|| Fault::receiver("")),
+        Err(e) => return ClientError::Decode(e),
+    };
+    match declared(&fault) {
+        Some(d) => ClientError::Fault(d),
+        None => ClientError::Soap(Box::new(fault)),
+    }
 }
 
 /// The service error for an undecodable request.

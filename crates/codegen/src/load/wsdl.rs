@@ -369,6 +369,9 @@ impl<'a> Builder<'a, '_> {
                 if let Some(parts) = child.attr("parts") {
                     bb.parts = Some(parts.split_whitespace().map(str::to_owned).collect());
                 }
+                if let Some(ns) = child.attr("namespace") {
+                    bb.namespace = Some(ns.trim().to_owned());
+                }
                 *encoded |= child.attr("use").map(str::trim) == Some("encoded");
             } else if is_soap(child, "header") {
                 *encoded |= child.attr("use").map(str::trim) == Some("encoded");

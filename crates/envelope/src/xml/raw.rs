@@ -221,7 +221,32 @@ impl RawXml {
 
     /// Writes the subtree through `w`, names with the dictionary identity they were read with.
     pub fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        for node in &self.nodes {
+        self.write_with(w, |_| Ok(()))
+    }
+
+    /// True when the first element has the attribute `local` in `namespace`.
+    pub fn has_attribute(&self, local: &str, namespace: &str) -> bool {
+        match self.nodes.first() {
+            Some(RawNode::Start { attributes, .. }) => attributes
+                .iter()
+                .any(|(_, l, ns, _)| *l == *local && *ns == *namespace),
+            _ => false,
+        }
+    }
+
+    /// Like [`RawXml::write`], with `extra` writing more attributes on the first element.
+    pub fn write_with(
+        &self,
+        w: &mut Writer<'_>,
+        extra: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+    ) -> Result<(), EncodeError> {
+        let mut extra = Some(extra);
+        for (i, node) in self.nodes.iter().enumerate() {
+            if i == 1 {
+                if let Some(extra) = extra.take() {
+                    extra(w)?;
+                }
+            }
             match node {
                 RawNode::Start {
                     prefix,

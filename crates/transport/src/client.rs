@@ -215,6 +215,7 @@ impl ClientBuilder {
                 .map(|u| u.path().to_owned())
                 .unwrap_or_default()
                 .into(),
+            remote_addr: None,
             remote_to: self.url.clone(),
             call_timeout: self.call_timeout,
             shutdown: None,

@@ -47,6 +47,8 @@ pub(crate) struct Setup {
     pub(crate) config: ConnectionConfig,
     pub(crate) service: Option<Arc<dyn Service>>,
     pub(crate) path: Arc<str>,
+    /// The peer's address, when known (a server's client).
+    pub(crate) remote_addr: Option<std::net::SocketAddr>,
     pub(crate) remote_to: String,
     pub(crate) call_timeout: std::time::Duration,
     /// Server shutdown: close gracefully when it turns true.
@@ -480,6 +482,7 @@ where
         let context = RequestContext {
             peer: self.peer.clone(),
             path: self.setup.path.clone(),
+            remote_addr: self.setup.remote_addr,
         };
         let details = self.setup.config.include_error_details;
         // A one-way message (no MessageID) waits for the one-way messages before it: the sender
@@ -557,7 +560,7 @@ async fn handle(
     let result = match service {
         // A panicking handler gets a Receiver fault like any failure, so its caller is not
         // left waiting for its call timeout.
-        Some(s) => match AssertUnwindSafe(s.call(request, context))
+        Some(s) => match AssertUnwindSafe(context.clone().scope(s.call(request, context)))
             .catch_unwind()
             .await
         {

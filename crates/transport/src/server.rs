@@ -171,7 +171,7 @@ async fn accept_loop(
                     if count > inner.max_connections {
                         tokio::spawn(refuse(stream, active).instrument(span));
                     } else {
-                        let serve = serve_connection(stream, inner.clone(), active);
+                        let serve = serve_connection(stream, peer, inner.clone(), active);
                         tokio::spawn(serve.instrument(span));
                     }
                 }
@@ -242,7 +242,7 @@ async fn refuse(mut stream: TcpStream, _active: Active) {
 }
 
 /// Runs the TLS and WebSocket handshakes; an accepted session goes on in its own tasks.
-async fn serve_connection(stream: TcpStream, inner: Arc<Inner>, active: Active) {
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, inner: Arc<Inner>, active: Active) {
     match &inner.tls {
         Some(acceptor) => {
             let mut shutdown = inner.shutdown.clone();
@@ -252,12 +252,12 @@ async fn serve_connection(stream: TcpStream, inner: Arc<Inner>, active: Active) 
                 _ = stopped(&mut shutdown) => return,
             };
             match accepted {
-                Ok(Ok(tls)) => upgrade(tls, &inner, "wss", active).await,
+                Ok(Ok(tls)) => upgrade(tls, peer, &inner, "wss", active).await,
                 Ok(Err(e)) => debug!(error = %e, "TLS handshake failed"),
                 Err(_) => debug!("TLS handshake timed out"),
             }
         }
-        None => upgrade(stream, &inner, "ws", active).await,
+        None => upgrade(stream, peer, &inner, "ws", active).await,
     }
 }
 
@@ -273,7 +273,7 @@ async fn linger(mut stream: TcpStream) {
 
 /// Reads the handshake, answers it, and starts the session (which takes `active`) if it was
 /// accepted.
-async fn upgrade<S>(mut stream: S, inner: &Inner, scheme: &str, active: Active)
+async fn upgrade<S>(mut stream: S, peer: SocketAddr, inner: &Inner, scheme: &str, active: Active)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -332,6 +332,7 @@ where
                     config: inner.config.clone(),
                     service: Some(route.service.clone()),
                     path: path.as_str().into(),
+                    remote_addr: Some(peer),
                     remote_to: soapws_envelope::names::ANONYMOUS.as_str().to_owned(),
                     call_timeout: Duration::from_secs(60),
                     shutdown: Some(inner.shutdown.clone()),

@@ -1,6 +1,8 @@
 //! What the transport calls for each request: a [`Service`] takes a message and answers with a
 //! message, a fault, or nothing (one-way).
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -29,12 +31,35 @@ pub enum ServiceError {
 }
 
 /// Facts about the connection a request came on, and a handle to call the peer back on it.
+///
+/// A [`Service`] gets it with each call; code below it (a generated service's methods) reads it
+/// with [`RequestContext::current`], as WCF code reads `OperationContext.Current`.
 #[derive(Clone)]
 pub struct RequestContext {
-    /// The connection's peer: send callbacks (one-way or two-way) on the same socket.
+    /// The connection's peer: send callbacks (one-way or two-way) on the same socket. Its
+    /// [`Peer::id`] names the session, for per-session state.
     pub peer: Peer,
     /// The request path the connection was opened on.
     pub path: Arc<str>,
+    /// The client's address (on a server; `None` for callbacks a client receives).
+    pub remote_addr: Option<SocketAddr>,
+}
+
+tokio::task_local! {
+    static CURRENT: RequestContext;
+}
+
+impl RequestContext {
+    /// The context of the request being handled: inside [`Service::call`] and everything it
+    /// awaits, `None` elsewhere (a task the handler spawns does not inherit it; pass a clone).
+    pub fn current() -> Option<RequestContext> {
+        CURRENT.try_with(Clone::clone).ok()
+    }
+
+    /// Runs `f` with this context as the current one.
+    pub(crate) async fn scope<F: Future>(self, f: F) -> F::Output {
+        CURRENT.scope(self, f).await
+    }
 }
 
 /// Handles the requests of a connection (a server endpoint, or a client's callbacks).

@@ -534,3 +534,63 @@ async fn one_way_messages_are_handled_in_order_requests_do_not_wait() {
     })
     .await
 }
+
+/// Answers with what `RequestContext::current()` says, read two awaits below `call`.
+struct WhoAmI;
+
+async fn describe_current() -> String {
+    tokio::task::yield_now().await;
+    match RequestContext::current() {
+        Some(c) => format!(
+            "{} {} {}",
+            c.path,
+            c.remote_addr
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
+            c.peer.id()
+        ),
+        None => "none".into(),
+    }
+}
+
+#[async_trait]
+impl Service for WhoAmI {
+    async fn call(
+        &self,
+        _: Message,
+        context: RequestContext,
+    ) -> Result<Option<Message>, ServiceError> {
+        let current = describe_current().await;
+        // The current context is the one `call` was given.
+        assert!(current.ends_with(&format!(" {}", context.peer.id())));
+        // A spawned task does not inherit it.
+        let spawned = tokio::spawn(describe_current()).await.unwrap();
+        Ok(Some(echo_reply(format!("{current} / {spawned}"))))
+    }
+}
+
+#[tokio::test]
+async fn the_current_request_context_is_visible_below_the_service_call() {
+    within(10.0, "test", async {
+        let server = soapws_transport::Server::builder()
+            .route("/who", both(), WhoAmI)
+            .bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        assert!(RequestContext::current().is_none());
+        let url = format!("ws://{}/who", server.local_addr());
+        let first = Client::builder(url.as_str()).connect().await.unwrap();
+        let second = Client::builder(url.as_str()).connect().await.unwrap();
+        let a = text_of(&first.call(request(ECHO, "")).await.unwrap());
+        let b = text_of(&second.call(request(ECHO, "")).await.unwrap());
+        assert!(
+            a.starts_with("/who 127.0.0.1 ") && a.ends_with(" / none"),
+            "{a}"
+        );
+        // Each connection is its own session.
+        assert_ne!(a, b);
+        assert_eq!(a, text_of(&first.call(request(ECHO, "")).await.unwrap()));
+        server.shutdown().await;
+    })
+    .await
+}

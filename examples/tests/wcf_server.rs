@@ -454,9 +454,10 @@ async fn text_replies_with_bom_and_declaration() {
 
 fn assert_refused_400(result: Result<soapws::transport::Client, ConnectError>, what: &str) {
     match result {
-        Err(ConnectError::Handshake(message)) => assert!(
-            message.contains("400"),
-            "{what}: refused, but not with HTTP 400: {message}"
+        Err(ConnectError::Refused(refusal)) => assert_eq!(
+            refusal.status.as_u16(),
+            400,
+            "{what}: refused, but not with HTTP 400: {refusal:?}"
         ),
         Err(other) => panic!("{what}: expected an HTTP 400 handshake failure, got {other:?}"),
         Ok(_) => panic!("{what}: the server accepted the connection"),

@@ -11,7 +11,7 @@ use tracing::debug;
 
 use crate::config::ConnectionConfig;
 use crate::connection::{self, Setup};
-use crate::error::{CallError, ConnectError};
+use crate::error::{CallError, ConnectError, Refusal};
 use crate::handshake::{
     MessageEncoding, TransferMode, BINARY_TRANSFER_MODE, SOAP_CONTENT_TYPE, SOAP_SUBPROTOCOL,
 };
@@ -155,14 +155,14 @@ impl ClientBuilder {
             let (ws, response) =
                 tokio_tungstenite::client_async_with_config(request, stream, ws_config)
                     .await
-                    .map_err(|e| ConnectError::Handshake(e.to_string()))?;
+                    .map_err(handshake_error)?;
             check_subprotocol(&response)?;
             connection::spawn(ws, self.setup())
         } else {
             let (ws, response) =
                 tokio_tungstenite::client_async_with_config(request, tcp, ws_config)
                     .await
-                    .map_err(|e| ConnectError::Handshake(e.to_string()))?;
+                    .map_err(handshake_error)?;
             check_subprotocol(&response)?;
             connection::spawn(ws, self.setup())
         };
@@ -327,5 +327,23 @@ impl Client {
             }
         }
         Err(CallError::Closed)
+    }
+}
+
+/// The error of a failed client handshake: an HTTP refusal keeps its status, headers and body.
+fn handshake_error(e: tokio_tungstenite::tungstenite::Error) -> ConnectError {
+    match e {
+        tokio_tungstenite::tungstenite::Error::Http(response) => {
+            ConnectError::Refused(Box::new(Refusal {
+                status: response.status(),
+                headers: response.headers().clone(),
+                body: response
+                    .body()
+                    .as_deref()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default(),
+            }))
+        }
+        other => ConnectError::Handshake(other.to_string()),
     }
 }

@@ -30,7 +30,11 @@ pub enum ConnectError {
     /// TCP or TLS failed.
     #[error("connection failed: {0}")]
     Io(#[from] std::io::Error),
-    /// The WebSocket handshake failed (including an HTTP error answer from the server).
+    /// The server answered the upgrade with an HTTP error status (WCF: 400 naming the
+    /// encoding it expects, 426 for a version or subprotocol it does not speak, 503 when full).
+    #[error("the server refused the WebSocket upgrade: HTTP {}", .0.status)]
+    Refused(Box<Refusal>),
+    /// The WebSocket handshake failed otherwise (a malformed or unexpected answer).
     #[error("WebSocket handshake failed: {0}")]
     Handshake(String),
     /// The server did not accept the `soap` subprotocol.
@@ -42,4 +46,27 @@ pub enum ConnectError {
     /// The connection did not open within the open timeout.
     #[error("the connection did not open within {0:?}")]
     Timeout(std::time::Duration),
+}
+
+/// An HTTP answer refusing a WebSocket upgrade.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// The status.
+    pub status: http::StatusCode,
+    /// The response headers.
+    pub headers: http::HeaderMap,
+    /// The response body, as text.
+    pub body: String,
+}
+
+impl Refusal {
+    /// A response header's value, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `soap-content-type` the server expects (sent with its 400 on an encoding mismatch).
+    pub fn soap_content_type(&self) -> Option<&str> {
+        self.header(crate::handshake::SOAP_CONTENT_TYPE.as_str())
+    }
 }

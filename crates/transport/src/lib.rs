@@ -24,7 +24,7 @@ mod wire;
 
 pub use client::{Client, ClientBuilder, ReconnectPolicy};
 pub use config::ConnectionConfig;
-pub use error::{CallError, ConnectError};
+pub use error::{CallError, ConnectError, Refusal};
 pub use peer::{CloseInfo, ConnectionState, Peer};
 pub use server::{Server, ServerBuilder};
 pub use service::{RequestContext, Service, ServiceError};

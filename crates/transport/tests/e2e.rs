@@ -594,3 +594,36 @@ async fn the_current_request_context_is_visible_below_the_service_call() {
     })
     .await
 }
+
+#[tokio::test]
+async fn a_refused_client_sees_the_encoding_the_server_expects() {
+    within(10.0, "test", async {
+        let server = soapws_transport::Server::builder()
+            .route(
+                "/binary",
+                soapws_transport::handshake::EndpointConfig::new(MessageEncoding::BinarySession),
+                WhoAmI,
+            )
+            .bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let refused = Client::builder(format!("ws://{}/binary", server.local_addr()))
+            .encoding(MessageEncoding::Text)
+            .connect()
+            .await;
+        match refused {
+            Err(soapws_transport::ConnectError::Refused(r)) => {
+                assert_eq!(r.status.as_u16(), 400);
+                assert_eq!(
+                    r.soap_content_type(),
+                    Some("application/soap+msbinsession1")
+                );
+                assert_eq!(r.header("microsoft-binary-transfer-mode"), Some("Buffered"));
+            }
+            Err(e) => panic!("expected a refusal, got {e}"),
+            Ok(_) => panic!("a text client was accepted at a binary endpoint"),
+        }
+        server.shutdown().await;
+    })
+    .await
+}

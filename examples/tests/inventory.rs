@@ -1,5 +1,5 @@
-//! `wsdl/inventory.wsdl` generated and served: `xs:choice` as enums, `xs:list` and `[Flags]`
-//! enums, typed SOAP headers in requests and replies (and `mustUnderstand` on them), a one-way
+//! `wsdl/inventory.wsdl` generated and served: `xs:choice` and a substitution group as enums,
+//! `xs:list` and `[Flags]` enums, typed SOAP headers in requests and replies (and `mustUnderstand` on them), a one-way
 //! operation with a header, and an rpc/literal contract — round-tripped in every encoding and
 //! called over real sockets in text and binary session.
 
@@ -11,9 +11,9 @@ use soapws::rt::{
 use soapws::transport::handshake::MessageEncoding;
 use soapws::transport::{Client, Server};
 use soapws_examples::inventory::{
-    AddItem, FindItems, FindItemsByNameOrByFlags, GetPrice, InventoryClient, InventoryInputHeaders,
-    Item, ItemBinOrShelf, ItemFlags, ItemSkuOrBarcodeOrAliases, PricingClient, Restock,
-    RestockInputHeaders, Tenant,
+    AddItem, Factory, FindItems, FindItemsByNameOrByFlags, GetPrice, InventoryClient,
+    InventoryInputHeaders, Item, ItemBinOrShelf, ItemFlags, ItemOrigin, ItemSkuOrBarcodeOrAliases,
+    PricingClient, Restock, RestockInputHeaders, Tenant,
 };
 
 const INVENTORY: &str = "http://soapws.example/inventory";
@@ -56,6 +56,10 @@ fn glass() -> Item {
         flags: List(vec![ItemFlags::Fragile, ItemFlags::Hazardous]),
         size: Some(List(vec![0.5, 1.25, 30.0])),
         code: Some("A7".into()),
+        origin: Some(ItemOrigin::Factory(Factory {
+            country: "PT".into(),
+            line: 3,
+        })),
         bin_or_shelf: vec![
             ItemBinOrShelf::Bin(3),
             ItemBinOrShelf::Shelf("north".into()),
@@ -81,6 +85,14 @@ fn choices_lists_and_flags_round_trip_in_every_encoding() {
             INVENTORY,
         );
     }
+    check(
+        Item {
+            origin: Some(ItemOrigin::Supplier("ACME".into())),
+            ..glass()
+        },
+        "Item",
+        INVENTORY,
+    );
     // Empty lists, no optional members, no repeated choice.
     check(
         Item {
@@ -114,6 +126,8 @@ fn choices_and_lists_have_the_schema_shape_on_the_wire() {
         "<Flags>Fragile Hazardous</Flags>",
         "<Size>0.5 1.25 30</Size>",
         "<Bin>3</Bin><Shelf>north</Shelf><Bin>4</Bin>",
+        // A substitution group member stands where its abstract head is referenced.
+        "<Factory><Country>PT</Country><Line>3</Line></Factory>",
     ] {
         assert!(text.contains(expected), "{expected} missing in {text}");
     }

@@ -385,7 +385,7 @@ impl<'d> Planner<'d> {
         let occurs_here = combine(outer, own);
         if p.kind == Compositor::Choice {
             if let Some(elements) = element_choice(p) {
-                let field = self.choice(&elements, occurs_here, owner, idents);
+                let field = self.choice(&elements, occurs_here, owner, None, idents);
                 s.fields.push(field);
                 return;
             }
@@ -396,6 +396,17 @@ impl<'d> Planner<'d> {
                     let mut occ = combine(occurs_here, occurs(e.min, e.max));
                     if p.kind == Compositor::Choice && occ == Occurs::One {
                         occ = Occurs::Optional;
+                    }
+                    let substitutes = e
+                        .reference
+                        .as_ref()
+                        .map(|head| self.substitutes(head))
+                        .unwrap_or_default();
+                    if substitutes.len() > 1 {
+                        let elements: Vec<&LocalElement> = substitutes.iter().collect();
+                        let field = self.choice(&elements, occ, owner, Some(&e.name.local), idents);
+                        s.fields.push(field);
+                        continue;
                     }
                     let ident = idents.claim(snake(&e.name.local));
                     let field = self.element_field(e, occ, owner, ident);
@@ -423,7 +434,14 @@ impl<'d> Planner<'d> {
         ident: String,
     ) -> Field {
         let context = format!("{owner}{}", camel(&e.name.local));
-        let ty = self.type_ref(&e.type_ref, &context, e.documentation.clone());
+        let ty = match (&e.reference, &e.type_ref) {
+            // A global element's anonymous type is planned once, named after the element.
+            (Some(global), TypeRef::Anonymous(_)) => match self.element(global) {
+                Some(planned) => planned.ty,
+                None => Ty::Raw,
+            },
+            _ => self.type_ref(&e.type_ref, &context, e.documentation.clone()),
+        };
         let items = self.array_items(&e.type_ref);
         let boxed = matches!(&e.type_ref, TypeRef::Named(q) if self.stack.contains(q))
             && occ != Occurs::Many;
@@ -455,10 +473,13 @@ impl<'d> Planner<'d> {
         elements: &[&LocalElement],
         occ: Occurs,
         owner: &str,
+        name: Option<&str>,
         idents: &mut Unique,
     ) -> Field {
         // Named after its elements as JAXB does (`skuOrBarcode`), up to three of them.
-        let base = if elements.len() <= 3 {
+        let base = if let Some(name) = name {
+            name.to_owned()
+        } else if elements.len() <= 3 {
             let names: Vec<&str> = elements.iter().map(|e| e.name.local.as_str()).collect();
             names.join("_or_")
         } else {
@@ -500,6 +521,42 @@ impl<'d> Planner<'d> {
             doc: None,
             choice: variants,
         }
+    }
+
+    /// The elements that may stand where `head` is referenced: `head` itself unless abstract,
+    /// and the elements of its substitution group, level by level (transitively).
+    fn substitutes(&self, head: &QName) -> Vec<LocalElement> {
+        let elements = &self.defs.schema.elements;
+        let mut heads = vec![head.clone()];
+        let mut found: Vec<LocalElement> = Vec::new();
+        let mut next = 0;
+        while let Some(h) = heads.get(next).cloned() {
+            next += 1;
+            let Some(decl) = elements.get(&h) else {
+                continue;
+            };
+            if heads[..next - 1].contains(&h) {
+                continue;
+            }
+            if !decl.is_abstract {
+                found.push(LocalElement {
+                    name: h.clone(),
+                    type_ref: decl.type_ref.clone(),
+                    min: 1,
+                    max: Some(1),
+                    nillable: decl.nillable,
+                    reference: Some(h.clone()),
+                    documentation: decl.documentation.clone(),
+                });
+            }
+            heads.extend(
+                elements
+                    .values()
+                    .filter(|m| m.substitution_group.as_ref() == Some(&h))
+                    .map(|m| m.name.clone()),
+            );
+        }
+        found
     }
 
     /// WCF's `ArrayOfX` shape: a named complex type whose only content is one repeated element.

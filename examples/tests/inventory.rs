@@ -1,4 +1,5 @@
-//! `wsdl/inventory.wsdl` generated and served: `xs:choice` and a substitution group as enums,
+//! `wsdl/inventory.wsdl` generated and served: `xs:choice`, a substitution group and derived
+//! types (`xsi:type`) as enums,
 //! `xs:list` and `[Flags]` enums, typed SOAP headers in requests and replies (and `mustUnderstand` on them), a one-way
 //! operation with a header, and an rpc/literal contract — round-tripped in every encoding and
 //! called over real sockets in text and binary session.
@@ -11,9 +12,10 @@ use soapws::rt::{
 use soapws::transport::handshake::MessageEncoding;
 use soapws::transport::{Client, Server};
 use soapws_examples::inventory::{
-    AddItem, Factory, FindItems, FindItemsByNameOrByFlags, GetPrice, InventoryClient,
-    InventoryInputHeaders, Item, ItemBinOrShelf, ItemFlags, ItemOrigin, ItemSkuOrBarcodeOrAliases,
-    PricingClient, Restock, RestockInputHeaders, Tenant,
+    AddItem, AnyDiscount, Discount, Factory, FindItems, FindItemsByNameOrByFlags, GetPrice,
+    InventoryClient, InventoryInputHeaders, Item, ItemBinOrShelf, ItemFlags, ItemOrigin,
+    ItemSkuOrBarcodeOrAliases, PercentDiscount, PricingClient, Restock, RestockInputHeaders,
+    SeasonalDiscount, Tenant,
 };
 
 const INVENTORY: &str = "http://soapws.example/inventory";
@@ -56,6 +58,11 @@ fn glass() -> Item {
         flags: List(vec![ItemFlags::Fragile, ItemFlags::Hazardous]),
         size: Some(List(vec![0.5, 1.25, 30.0])),
         code: Some("A7".into()),
+        discount: Some(AnyDiscount::SeasonalDiscount(Box::new(SeasonalDiscount {
+            reason: "summer".into(),
+            percent: 12.5,
+            season: "2026".into(),
+        }))),
         origin: Some(ItemOrigin::Factory(Factory {
             country: "PT".into(),
             line: 3,
@@ -93,6 +100,24 @@ fn choices_lists_and_flags_round_trip_in_every_encoding() {
         "Item",
         INVENTORY,
     );
+    for discount in [
+        AnyDiscount::Discount(Box::new(Discount {
+            reason: "loyal".into(),
+        })),
+        AnyDiscount::PercentDiscount(Box::new(PercentDiscount {
+            reason: "bulk".into(),
+            percent: 5.0,
+        })),
+    ] {
+        check(
+            Item {
+                discount: Some(discount),
+                ..glass()
+            },
+            "Item",
+            INVENTORY,
+        );
+    }
     // Empty lists, no optional members, no repeated choice.
     check(
         Item {
@@ -128,6 +153,8 @@ fn choices_and_lists_have_the_schema_shape_on_the_wire() {
         "<Bin>3</Bin><Shelf>north</Shelf><Bin>4</Bin>",
         // A substitution group member stands where its abstract head is referenced.
         "<Factory><Country>PT</Country><Line>3</Line></Factory>",
+        // A derived type where its base is declared names itself with xsi:type.
+        "<Discount i:type=\"SeasonalDiscount\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\"><Reason>summer</Reason><Percent>12.5</Percent><Season>2026</Season></Discount>",
     ] {
         assert!(text.contains(expected), "{expected} missing in {text}");
     }
@@ -142,6 +169,26 @@ fn choices_and_lists_have_the_schema_shape_on_the_wire() {
     r.advance().unwrap();
     let err = Item::read_element(&mut r).unwrap_err().to_string();
     assert!(err.contains("Sku or Barcode or Aliases"), "{err}");
+    // Without xsi:type a member is its declared base type; with one, the type it names, its
+    // prefix resolved where it is used.
+    let read = |xml: &str| {
+        let mut r = soapws::envelope::xml::TextXmlReader::new(xml);
+        r.advance().unwrap();
+        Item::read_element(&mut r).unwrap().discount
+    };
+    let item = |discount: &str| {
+        format!("<Item xmlns='http://soapws.example/inventory' xmlns:i='http://www.w3.org/2001/XMLSchema-instance'><Name>x</Name><Sku>s</Sku><Flags/>{discount}</Item>")
+    };
+    assert_eq!(
+        read(&item("<Discount><Reason>r</Reason></Discount>")),
+        Some(AnyDiscount::Discount(Box::new(Discount {
+            reason: "r".into()
+        })))
+    );
+    assert_eq!(
+        read(&item("<Discount i:type='q:PercentDiscount' xmlns:q='http://soapws.example/inventory'><Reason>r</Reason><Percent>1</Percent></Discount>")),
+        Some(AnyDiscount::PercentDiscount(Box::new(PercentDiscount { reason: "r".into(), percent: 1.0 })))
+    );
     // A value that is not one of the flags is refused.
     let mut r = soapws::envelope::xml::TextXmlReader::new(
         "<Item xmlns='http://soapws.example/inventory'><Name>x</Name><Sku>s</Sku><Flags>Fragile Sturdy</Flags></Item>",

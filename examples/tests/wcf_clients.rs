@@ -6,8 +6,9 @@
 //! `tests/interop/wcf-client/SoapWsTransport.cs`, a WCF transport binding element over
 //! `ClientWebSocket` that behaves on the wire as .NET's NetHttpBinding WebSocket transport does.
 //! The scenarios live in `tests/interop/wcf-client/CalculatorClients.cs` (and, for the WebSocket
-//! scenario contracts, `PushClients.cs`); each run prints one
-//! `ok ...` line per check and `PASS <scenario> <encoding>`, or exits non-zero.
+//! scenario contracts, `PushClients.cs`) and, for the inventory's message contracts with typed
+//! headers and its rpc/literal contract, `InventoryClients.cs` (its own program); each run prints
+//! one `ok ...` line per check and `PASS <scenario> <encoding>`, or exits non-zero.
 //!
 //! Needs Mono (`mono`, `mcs`); fails, never skips, when it is missing.
 
@@ -38,6 +39,21 @@ fn client_exe() -> &'static Path {
     })
 }
 
+/// The inventory's client (`InventoryClients.cs`, its own `Main`), compiled once per test binary.
+fn inventory_exe() -> &'static Path {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| {
+        soapws_testkit::compile_interop(
+            &Path::new(env!("CARGO_TARGET_TMPDIR")).join("InventoryClients"),
+            "InventoryClients",
+            &[
+                "wcf-client/SoapWsTransport.cs",
+                "wcf-client/InventoryClients.cs",
+            ],
+        )
+    })
+}
+
 async fn start() -> Server {
     soapws_examples::server()
         .bind("127.0.0.1:0")
@@ -46,9 +62,13 @@ async fn start() -> Server {
 }
 
 fn spawn_client(scenario: &str, encoding: &str, server: &Server) -> Child {
+    spawn(client_exe(), scenario, encoding, server)
+}
+
+fn spawn(exe: &Path, scenario: &str, encoding: &str, server: &Server) -> Child {
     Command::new("mono")
         .arg("--debug")
-        .arg(client_exe())
+        .arg(exe)
         .args([scenario, encoding, &format!("ws://{}", server.local_addr())])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -102,7 +122,11 @@ async fn finish(mut child: Child, what: String) -> String {
 }
 
 async fn run(scenario: &str, encoding: &str, server: &Server) -> String {
-    let child = spawn_client(scenario, encoding, server);
+    run_exe(client_exe(), scenario, encoding, server).await
+}
+
+async fn run_exe(exe: &Path, scenario: &str, encoding: &str, server: &Server) -> String {
+    let child = spawn(exe, scenario, encoding, server);
     finish(child, format!("{scenario} {encoding}")).await
 }
 
@@ -340,4 +364,60 @@ async fn request_reply_with_data_and_streams() {
         );
         server.shutdown().await;
     }
+}
+
+/// `IInventory` at `/inventory` as svcutil declares it for `wsdl/inventory.wsdl`: message
+/// contracts (`[MessageHeader]`, `[MessageBodyMember]`, wrapped and unwrapped bodies) with
+/// `[XmlSerializerFormat]` (`xs:choice` with a choice identifier, `[Flags]` enums as lists,
+/// repeated choices): typed request headers, the `Audit` and `TraceId` reply headers, a one-way
+/// operation with its header, and the service's fault for a missing header. One server serves
+/// both encodings; each run uses its own tenant. (Mono gives one-way messages a MessageID, so the
+/// server handles its Restocks like requests, concurrently: the client repeats FindItems until
+/// both are counted; see `InventoryClients.cs`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inventory_message_contracts_with_typed_headers() {
+    let server = start().await;
+    for encoding in ENCODINGS {
+        let out = run_exe(inventory_exe(), "inventory", encoding, &server).await;
+        assert_lines(
+            &out,
+            &[
+                "ok AddItem(glass) with a Tenant header = 1",
+                "ok AddItem(crate) = 2",
+                "ok FindItems() = 2 items",
+                "ok item 1: glass Sku=G-1 Flags=Fragile|Hazardous Size=0.5 1.25 30 Code=A7 Bin=3 Shelf=north Bin=4 grades=Fragile",
+                "ok item 2: crate Barcode=42 Flags=Perishable",
+                "ok FindItems reply has the Audit header",
+                "ok Audit: Server = soapws inventory, Items = 2, Restocked = 0",
+                "ok TraceId reply header echoes the request's",
+                "ok FindItems(ByName = crate) = crate",
+                "ok FindItems(ByFlags = Hazardous) = glass",
+                "ok Restock(5), Restock(7) one-way -> Audit.Restocked = 12",
+                "ok AddItem without a Tenant header faults: a Tenant header is required",
+                "ok fault code is Sender",
+                "ok channel still open after the fault",
+                &format!("PASS inventory {encoding}"),
+            ],
+        );
+        connections_drop_to_zero(&server).await;
+    }
+    server.shutdown().await;
+}
+
+/// `IPricing` at `/pricing`, bound rpc/literal: `[XmlSerializerFormat(Style = Rpc)]` message
+/// contracts, the wrappers in the binding's namespace and the parts unqualified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pricing_rpc_literal() {
+    let server = start().await;
+    for encoding in ENCODINGS {
+        let out = run_exe(inventory_exe(), "pricing", encoding, &server).await;
+        assert_lines(
+            &out,
+            &[
+                "ok GetPrice(glass-7, 4) = 10, Fragile",
+                &format!("PASS pricing {encoding}"),
+            ],
+        );
+    }
+    server.shutdown().await;
 }

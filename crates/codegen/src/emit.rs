@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{BodyElement, Enum, Field, HeaderSet, Occurs, Op, Plan, Struct, Svc};
+use crate::plan::{BodyElement, Derived, Enum, Field, HeaderSet, Occurs, Op, Plan, Struct, Svc};
 
 /// `soapws::nbfs::XmlString::dynamic("…")`: a dictionary string, so binary session messages
 /// carry it in the session table as WCF's do.
@@ -27,6 +27,9 @@ pub(crate) fn emit(plan: &Plan) -> String {
     }
     for s in &plan.structs {
         emit_struct(&mut out, s);
+    }
+    for d in &plan.derived {
+        emit_derived(&mut out, d);
     }
     for svc in &plan.services {
         emit_service(&mut out, svc);
@@ -377,6 +380,83 @@ fn emit_struct(out: &mut String, s: &Struct) {
     for f in s.fields.iter().filter(|f| !f.choice.is_empty()) {
         emit_choice(out, f);
     }
+}
+
+/// The enum of a base type and its derived types, told apart by `xsi:type`.
+fn emit_derived(out: &mut String, d: &Derived) {
+    let id = &d.ident;
+    let _ = writeln!(
+        out,
+        "/// `{}` or a type derived from it, told apart by `xsi:type` (WCF's known types).\n#[derive(Debug, Clone, PartialEq)]\npub enum {id} {{",
+        d.base.local
+    );
+    let mut write = String::new();
+    let mut content = String::new();
+    let mut read = String::new();
+    for (variant, name, ty) in &d.variants {
+        let _ = writeln!(
+            out,
+            "/// Type `{}`.\n{variant}(::std::boxed::Box<{}>),",
+            name.local,
+            ty.path()
+        );
+        let _ = if *name == d.base {
+            writeln!(
+                write,
+                "Self::{variant}(v) => soapws::rt::SerializeXml::write_element(&**v, w, name, ns),"
+            )
+        } else {
+            writeln!(
+                write,
+                "Self::{variant}(v) => soapws::rt::write_derived(w, &**v, name, ns, {:?}, {}),",
+                name.local,
+                xs(&name.ns)
+            )
+        };
+        let _ = writeln!(
+            content,
+            "Self::{variant}(v) => soapws::rt::SerializeXml::write_content(&**v, w),"
+        );
+        let _ = writeln!(
+            read,
+            "Some(({:?}, {:?})) => Ok(Self::{variant}(::std::boxed::Box::new(soapws::rt::DeserializeXml::read_element(r)?))),",
+            name.ns, name.local
+        );
+    }
+    let fallback = match d.variants.iter().find(|(_, name, _)| *name == d.base) {
+        Some((variant, _, _)) => format!(
+            "_ => Ok(Self::{variant}(::std::boxed::Box::new(soapws::rt::DeserializeXml::read_element(r)?))),"
+        ),
+        None => format!(
+            "_ => Err(soapws::rt::XmlError::Unexpected {{ expected: {:?}.to_owned(), found: format!(\"xsi:type {{:?}}\", ty) }}),",
+            format!("an xsi:type derived from the abstract type {}", d.base.local)
+        ),
+    };
+    let first = &d.variants[0].0;
+    let _ = writeln!(
+        out,
+        "}}
+        impl ::core::default::Default for {id} {{
+            fn default() -> Self {{ Self::{first}(::core::default::Default::default()) }}
+        }}
+        impl soapws::rt::SerializeXml for {id} {{
+            fn write_element(&self, w: &mut soapws::rt::Writer<'_>, name: soapws::nbfs::XmlString<'_>, ns: ::core::option::Option<soapws::nbfs::XmlString<'_>>) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
+                match self {{ {write} }}
+            }}
+            fn write_content(&self, w: &mut soapws::rt::Writer<'_>) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
+                match self {{ {content} }}
+            }}
+        }}
+        impl soapws::rt::DeserializeXml for {id} {{
+            fn read_element<R: soapws::rt::XmlRead + ?Sized>(r: &mut R) -> ::core::result::Result<Self, soapws::rt::XmlError> {{
+                let ty = soapws::rt::xsi_type(r);
+                match ty.as_ref().map(|(ns, local)| (ns.as_str(), local.as_str())) {{
+                    {read}
+                    {fallback}
+                }}
+            }}
+        }}"
+    );
 }
 
 /// How a required member is named in the error when it is missing: its element, or the

@@ -87,6 +87,16 @@ pub(crate) struct Enum {
     pub(crate) variants: Vec<(String, String)>,
 }
 
+/// A base type and the types derived from it, read and written by `xsi:type` (WCF's known
+/// types): an enum with a boxed variant per type.
+#[derive(Debug, Clone)]
+pub(crate) struct Derived {
+    pub(crate) ident: String,
+    pub(crate) base: QName,
+    /// (variant, type name, Rust type); the base itself first unless abstract.
+    pub(crate) variants: Vec<(String, QName, Ty)>,
+}
+
 /// A message body element.
 #[derive(Debug, Clone)]
 pub(crate) struct BodyElement {
@@ -147,6 +157,7 @@ pub(crate) struct Svc {
 pub(crate) struct Plan {
     pub(crate) structs: Vec<Struct>,
     pub(crate) enums: Vec<Enum>,
+    pub(crate) derived: Vec<Derived>,
     pub(crate) services: Vec<Svc>,
 }
 
@@ -160,6 +171,8 @@ pub(crate) struct Planner<'d> {
     elements: HashMap<QName, BodyElement>,
     /// Types being planned (for recursion).
     stack: Vec<QName>,
+    /// Planned `xsi:type` enums by base type.
+    derived: HashMap<QName, Ty>,
     types: Unique,
 }
 
@@ -178,6 +191,7 @@ impl<'d> Planner<'d> {
             named: HashMap::new(),
             elements: HashMap::new(),
             stack: Vec::new(),
+            derived: HashMap::new(),
             types,
         }
     }
@@ -440,6 +454,7 @@ impl<'d> Planner<'d> {
                 Some(planned) => planned.ty,
                 None => Ty::Raw,
             },
+            (_, TypeRef::Named(q)) => self.member_type(q),
             _ => self.type_ref(&e.type_ref, &context, e.documentation.clone()),
         };
         let items = self.array_items(&e.type_ref);
@@ -521,6 +536,71 @@ impl<'d> Planner<'d> {
             doc: None,
             choice: variants,
         }
+    }
+
+    /// The Rust type of a member declared with type `q`: the type itself, or, when the schema
+    /// derives types from it, the enum of it and its derived types (read by `xsi:type`).
+    fn member_type(&mut self, q: &QName) -> Ty {
+        if let Some(t) = self.derived.get(q) {
+            return t.clone();
+        }
+        let is_struct = matches!(
+            self.defs.schema.types.get(q),
+            Some(TypeDef::Complex(c)) if !is_any_type(c)
+        );
+        let descendants = if is_struct {
+            self.descendants(q)
+        } else {
+            Vec::new()
+        };
+        if descendants.is_empty() {
+            return self.named_type(q);
+        }
+        let ident = self.types.claim(format!("Any{}", camel(&q.local)));
+        let ty = Ty::Named(ident.clone());
+        self.derived.insert(q.clone(), ty.clone());
+        let is_abstract = matches!(
+            self.defs.schema.types.get(q),
+            Some(TypeDef::Complex(c)) if c.is_abstract
+        );
+        let mut variants = Vec::new();
+        let mut variant_idents = Unique::default();
+        for t in (!is_abstract)
+            .then(|| q.clone())
+            .into_iter()
+            .chain(descendants)
+        {
+            let planned = self.named_type(&t);
+            variants.push((variant_idents.claim(camel(&t.local)), t, planned));
+        }
+        self.plan.derived.push(Derived {
+            ident,
+            base: q.clone(),
+            variants,
+        });
+        ty
+    }
+
+    /// The complex types derived from `base`, directly or not, in name order.
+    fn descendants(&self, base: &QName) -> Vec<QName> {
+        let mut found: Vec<QName> = Vec::new();
+        let mut next = 0;
+        let mut bases = vec![base.clone()];
+        while let Some(b) = bases.get(next).cloned() {
+            next += 1;
+            for (name, def) in &self.defs.schema.types {
+                let TypeDef::Complex(c) = def else { continue };
+                if c.base.as_ref().is_some_and(|d| d.base == b)
+                    && !found.contains(name)
+                    && name != base
+                {
+                    found.push(name.clone());
+                    bases.push(name.clone());
+                }
+            }
+        }
+        found.sort();
+        found
     }
 
     /// The elements that may stand where `head` is referenced: `head` itself unless abstract,

@@ -117,6 +117,48 @@ pub fn enter<R: XmlRead + ?Sized>(r: &mut R) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// The `xsi:type` of the start element the reader is on, as `(namespace, local name)` (the
+/// prefix resolved where it is used); `None` without one.
+pub fn xsi_type<R: XmlRead + ?Sized>(r: &R) -> Option<(String, String)> {
+    let value = r.attribute_value("type", XSI_NS.as_str())?.to_text();
+    let value = value.trim();
+    let (prefix, local) = value.split_once(':').unwrap_or(("", value));
+    let ns = r.lookup_namespace(prefix).unwrap_or_default();
+    Some((ns.to_owned(), local.to_owned()))
+}
+
+/// Writes `value` as the element `name` in `ns` declaring its derived type with `xsi:type`
+/// (`type_local` in `type_ns`), as WCF writes a known type where its base type is declared.
+pub fn write_derived<T: SerializeXml + ?Sized>(
+    w: &mut Writer<'_>,
+    value: &T,
+    name: XmlString<'_>,
+    ns: Option<XmlString<'_>>,
+    type_local: &str,
+    type_ns: XmlString<'_>,
+) -> Result<(), EncodeError> {
+    w.start_element(None, name, ns)?;
+    // The type's name is qualified with the prefix in scope for its namespace (the element's
+    // own, usually), as WCF's WriteQualifiedName does, else with one declared here.
+    let qname = match w.lookup_prefix(type_ns) {
+        Some(p) if p.is_empty() => type_local.to_owned(),
+        Some(p) => format!("{p}:{type_local}"),
+        None => {
+            w.xmlns(Some("t"), type_ns)?;
+            format!("t:{type_local}")
+        }
+    };
+    w.attribute(
+        Some("i"),
+        XmlString::dynamic("type"),
+        Some(XSI_NS),
+        &Value::Str(&qname),
+    )?;
+    value.write_attributes(w)?;
+    value.write_content(w)?;
+    w.end_element()
+}
+
 /// A required member that was not there.
 pub fn missing(member: &str) -> XmlError {
     XmlError::Unexpected {

@@ -464,6 +464,16 @@ impl<'s> Writer<'s> {
         Ok(())
     }
 
+    /// The prefix bound to `ns` where the writer is (`""` for the default namespace), if any:
+    /// for qualified names in attribute values, such as `xsi:type`.
+    pub fn lookup_prefix(&mut self, ns: XmlString<'_>) -> Option<String> {
+        match self.ns.lookup_prefix(ns, false) {
+            Ok(Some(i)) => Some(self.ns.prefix(i).to_owned()),
+            Err(fixed) => Some(fixed.to_owned()),
+            Ok(None) => None,
+        }
+    }
+
     /// Writes a comment.
     pub fn comment(&mut self, text: &str) -> Result<(), EncodeError> {
         if text.contains("--") || text.ends_with('-') {

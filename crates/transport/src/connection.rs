@@ -103,7 +103,7 @@ where
         setup,
         state: state_tx,
         close_requested: close_rx,
-        one_way_done: None,
+        one_ways: OneWayOrder::default(),
     };
     tokio::spawn(reader.run(writer).instrument(span));
     peer
@@ -296,9 +296,64 @@ struct Reader<S> {
     setup: Setup,
     state: watch::Sender<ConnectionState>,
     close_requested: watch::Receiver<bool>,
-    /// Completes when the last one-way message dispatched so far has been handled: one-way
-    /// messages are handled one after another, in the order they arrived.
-    one_way_done: Option<oneshot::Receiver<()>>,
+    /// Orders one-way messages among themselves and before what follows them.
+    one_ways: OneWayOrder,
+}
+
+/// One-way messages are handled one after another in the order they arrived, and a request
+/// waits for the one-way messages that arrived before it: the sender cannot order them
+/// otherwise, and WCF services see them so (a `Restock` then a `FindItems` sees the stock).
+/// Requests do not wait for each other.
+#[derive(Default)]
+struct OneWayOrder {
+    /// One-way messages received so far.
+    received: u64,
+    /// One-way messages handled so far.
+    handled: Arc<watch::Sender<u64>>,
+}
+
+impl OneWayOrder {
+    /// The turn of a message that just arrived: what it waits for, and for a one-way message
+    /// the guard that counts it handled when dropped.
+    fn arrive(&mut self, one_way: bool) -> (Turn, Option<Handled>) {
+        let turn = Turn {
+            after: self.received,
+            handled: self.handled.clone(),
+        };
+        if !one_way {
+            return (turn, None);
+        }
+        self.received += 1;
+        (turn, Some(Handled(self.handled.clone())))
+    }
+}
+
+/// Waits until the one-way messages before a message are handled.
+struct Turn {
+    after: u64,
+    handled: Arc<watch::Sender<u64>>,
+}
+
+impl Turn {
+    async fn wait(self) {
+        if *self.handled.borrow() >= self.after {
+            return;
+        }
+        let _ = self
+            .handled
+            .subscribe()
+            .wait_for(|h| *h >= self.after)
+            .await;
+    }
+}
+
+/// Counts a one-way message handled when dropped (also when its handler was cancelled).
+struct Handled(Arc<watch::Sender<u64>>);
+
+impl Drop for Handled {
+    fn drop(&mut self) {
+        self.0.send_modify(|h| *h += 1);
+    }
 }
 
 /// What ended the read loop.
@@ -485,14 +540,7 @@ where
             remote_addr: self.setup.remote_addr,
         };
         let details = self.setup.config.include_error_details;
-        // A one-way message (no MessageID) waits for the one-way messages before it: the sender
-        // cannot order them otherwise, and WCF services see them in order. Requests run at once.
-        let (previous, done) = if message.headers.message_id.is_none() {
-            let (tx, rx) = oneshot::channel();
-            (self.one_way_done.replace(rx), Some(tx))
-        } else {
-            (None, None)
-        };
+        let (turn, done) = self.one_ways.arrive(message.headers.message_id.is_none());
         // Fields are only formatted when the span is enabled.
         let span = info_span!(
             "message",
@@ -504,9 +552,7 @@ where
             HANDLING.scope(
                 connection,
                 async move {
-                    if let Some(previous) = previous {
-                        let _ = previous.await;
-                    }
+                    turn.wait().await;
                     let started = tracing::enabled!(Level::DEBUG).then(Instant::now);
                     let reply = handle(service.as_deref(), message, context.clone(), details).await;
                     if let Some(reply) = reply {

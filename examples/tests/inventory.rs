@@ -422,3 +422,28 @@ async fn rpc_literal_contract_answers_over_both_encodings() {
     }
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_body_element_of_another_name_or_namespace_is_refused() {
+    let server = start().await;
+    let (_, client) = clients(&server).await.remove(0);
+    for (name, ns) in [("FindItems", ""), ("FindItem", INVENTORY)] {
+        let mut m = soapws::rt::message(
+            "http://soapws.example/inventory/IInventory/FindItems",
+            FindItems::default(),
+            XmlString::dynamic(name),
+            Some(XmlString::dynamic(ns)),
+        );
+        m.headers.message_id = Some(soapws::envelope::MessageId::new_random());
+        m.headers.reply_to = Some(soapws::envelope::EndpointAddress::anonymous());
+        tenant("x").write_headers(&mut m.headers).unwrap();
+        let reply = client.inner().call(m).await.unwrap();
+        let fault = reply.read_fault().unwrap().expect("a fault");
+        let reason = fault.reason();
+        assert!(
+            reason.contains("element FindItems in namespace 'http://soapws.example/inventory'"),
+            "{name} in '{ns}': {reason}"
+        );
+    }
+    server.shutdown().await;
+}

@@ -536,6 +536,11 @@ fn emit_choice(out: &mut String, f: &Field) {
     );
 }
 
+/// `(local name, namespace)` of a body element, as Rust source.
+fn element_name(e: &BodyElement) -> String {
+    format!("({:?}, {:?})", e.name.local, e.name.ns)
+}
+
 fn body_type(e: &BodyElement) -> String {
     e.ty.path()
 }
@@ -662,7 +667,7 @@ fn emit_service(out: &mut String, svc: &Svc) {
         let _ = writeln!(
             arms,
             "{action:?} => {{
-                let input: {input} = soapws::rt::read_body(&request).map_err(soapws::rt::bad_request)?;
+                let input: {input} = soapws::rt::read_body_element(&request, {expected}).map_err(soapws::rt::bad_request)?;
                 {read_headers}
                 match self.0.{op}(input{headers_arg}{cb}).await {{
                     {reply}
@@ -674,6 +679,7 @@ fn emit_service(out: &mut String, svc: &Svc) {
             }}",
             action = op.input_action,
             input = body_type(&op.input),
+            expected = element_name(&op.input),
             op = op.ident
         );
     }
@@ -740,10 +746,11 @@ fn emit_service(out: &mut String, svc: &Svc) {
                     "pub async fn {op}(&self, request: {input}{params}) -> ::core::result::Result<{out}, soapws::rt::ClientError<{fault}>> {{
                         let request = {msg};
                         let reply = self.client.call(request).await;
-                        soapws::rt::{receive}(reply, {fault}::from_fault)
+                        soapws::rt::{receive}(reply, {expected}, {fault}::from_fault)
                     }}",
                     op = op.ident,
                     out = return_type(svc, op),
+                    expected = op.output.as_ref().map(|(_, e)| element_name(e)).unwrap_or_default(),
                     msg = add_headers(
                         message_request(op),
                         "|e| soapws::rt::ClientError::Call(soapws::rt::unsendable(e))"
@@ -836,7 +843,7 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
         let _ = writeln!(
             arms,
             "{action:?} => {{
-                let input: {input} = soapws::rt::read_body(&request).map_err(soapws::rt::bad_request)?;
+                let input: {input} = soapws::rt::read_body_element(&request, {expected}).map_err(soapws::rt::bad_request)?;
                 match self.0.{op}(input).await {{
                     {reply}
                     Err(fault) => Err(soapws::rt::ServiceError::Fault {{ fault, action: \"http://www.w3.org/2005/08/addressing/fault\".to_owned() }}),
@@ -844,6 +851,7 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
             }}",
             action = op.input_action,
             input = body_type(&op.input),
+            expected = element_name(&op.input),
             op = op.ident
         );
         let input = body_type(&op.input);
@@ -853,10 +861,11 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
                 "/// Calls the client's `{op}` and waits for its reply.
                 pub async fn {op}(&self, request: {input}) -> ::core::result::Result<{out}, soapws::rt::ClientError<soapws::rt::Fault>> {{
                     let reply = self.peer.call({msg}).await;
-                    soapws::rt::reply_or_fault(reply, |f| Some(f.clone()))
+                    soapws::rt::reply_or_fault(reply, {expected}, |f| Some(f.clone()))
                 }}",
                 op = op.ident,
                 out = body_type(e),
+                expected = element_name(e),
                 msg = message_request(op)
             ),
             None => writeln!(

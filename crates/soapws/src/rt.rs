@@ -14,7 +14,7 @@ pub use soapws_transport::{
     CallError, Client, ConnectError, Peer, RequestContext, Service, ServiceError,
 };
 
-use soapws_envelope::xml::{NodeKind, TextXmlReader};
+use soapws_envelope::xml::{Node, NodeKind, TextXmlReader};
 use soapws_envelope::{Encoding, MessageEncoder};
 
 /// A message body holding one element: `value` written as `name` in `ns`.
@@ -51,6 +51,30 @@ pub fn read_body<T: DeserializeXml>(message: &Message) -> Result<T, XmlError> {
             expected: "a body element".into(),
             found: "an empty body".into(),
         });
+    }
+    T::read_element(&mut r)
+}
+
+/// The body's first element, which must be `expected` (`(local name, namespace)`), deserialized:
+/// as WCF's formatters do, a body element of another name is refused, not read.
+pub fn read_body_element<T: DeserializeXml>(
+    message: &Message,
+    expected: (&str, &str),
+) -> Result<T, XmlError> {
+    let mut r = message.body_reader()?;
+    if r.skip_to_content()? != Some(NodeKind::StartElement) {
+        return Err(XmlError::Unexpected {
+            expected: format!("element {} in namespace '{}'", expected.0, expected.1),
+            found: "an empty body".into(),
+        });
+    }
+    if let Some(Node::StartElement(e)) = r.node() {
+        if (e.local_name.as_str(), e.namespace.as_str()) != expected {
+            return Err(XmlError::Unexpected {
+                expected: format!("element {} in namespace '{}'", expected.0, expected.1),
+                found: format!("element {} in namespace '{}'", e.local_name, e.namespace),
+            });
+        }
     }
     T::read_element(&mut r)
 }
@@ -193,20 +217,23 @@ impl<F: fmt::Debug> fmt::Display for ClientError<F> {
 impl<F: fmt::Debug> std::error::Error for ClientError<F> {}
 
 /// A reply, or the fault it is: declared faults are recognised by `declared`.
+/// The reply's body element must be `expected` (`(local name, namespace)`).
 pub fn reply_or_fault<T: DeserializeXml, F>(
     reply: Result<Message, CallError>,
+    expected: (&str, &str),
     declared: impl Fn(&Fault) -> Option<F>,
 ) -> Result<T, ClientError<F>> {
     let reply = reply.map_err(ClientError::Call)?;
     if reply.is_fault() {
         return Err(fault_error(&reply, declared));
     }
-    read_body(&reply).map_err(ClientError::Decode)
+    read_body_element(&reply, expected).map_err(ClientError::Decode)
 }
 
 /// Like [`reply_or_fault`], with the reply's typed headers.
 pub fn reply_with_headers<T: DeserializeXml, H: MessageHeaders, F>(
     reply: Result<Message, CallError>,
+    expected: (&str, &str),
     declared: impl Fn(&Fault) -> Option<F>,
 ) -> Result<(T, H), ClientError<F>> {
     let reply = reply.map_err(ClientError::Call)?;
@@ -214,7 +241,7 @@ pub fn reply_with_headers<T: DeserializeXml, H: MessageHeaders, F>(
         return Err(fault_error(&reply, declared));
     }
     let headers = H::read_headers(&reply.headers).map_err(ClientError::Decode)?;
-    let body = read_body(&reply).map_err(ClientError::Decode)?;
+    let body = read_body_element(&reply, expected).map_err(ClientError::Decode)?;
     Ok((body, headers))
 }
 

@@ -12,7 +12,7 @@ use soapws::rt::{
 use soapws::transport::handshake::MessageEncoding;
 use soapws::transport::{Client, Server};
 use soapws_examples::inventory::{
-    AddItem, AnyDiscount, Discount, Factory, FindItems, FindItemsByNameOrByFlags, GetPrice,
+    AddItem, AnyDiscount, Code, Discount, Factory, FindItems, FindItemsByNameOrByFlags, GetPrice,
     InventoryClient, InventoryInputHeaders, Item, ItemBinOrShelf, ItemFlags, ItemOrigin,
     ItemSkuOrBarcodeOrAliases, PercentDiscount, PricingClient, Restock, RestockInputHeaders,
     SeasonalDiscount, Tenant,
@@ -57,7 +57,7 @@ fn glass() -> Item {
         sku_or_barcode_or_aliases: ItemSkuOrBarcodeOrAliases::Sku("G-1".into()),
         flags: List(vec![ItemFlags::Fragile, ItemFlags::Hazardous]),
         size: Some(List(vec![0.5, 1.25, 30.0])),
-        code: Some("A7".into()),
+        code: Some(Code::String("A7".into())),
         discount: Some(AnyDiscount::SeasonalDiscount(Box::new(SeasonalDiscount {
             reason: "summer".into(),
             percent: 12.5,
@@ -118,6 +118,15 @@ fn choices_lists_and_flags_round_trip_in_every_encoding() {
             INVENTORY,
         );
     }
+    // A union is the first member type its text is valid for.
+    check(
+        Item {
+            code: Some(Code::Int(42)),
+            ..glass()
+        },
+        "Item",
+        INVENTORY,
+    );
     // Empty lists, no optional members, no repeated choice.
     check(
         Item {

@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{BodyElement, Derived, Enum, Field, HeaderSet, Occurs, Op, Plan, Struct, Svc};
+use crate::plan::{
+    BodyElement, Derived, Enum, Field, HeaderSet, Occurs, Op, Plan, Struct, Svc, Union,
+};
 
 /// `soapws::nbfs::XmlString::dynamic("…")`: a dictionary string, so binary session messages
 /// carry it in the session table as WCF's do.
@@ -24,6 +26,9 @@ pub(crate) fn emit(plan: &Plan) -> String {
     let mut out = String::new();
     for e in &plan.enums {
         emit_enum(&mut out, e);
+    }
+    for u in &plan.unions {
+        emit_union(&mut out, u);
     }
     for s in &plan.structs {
         emit_struct(&mut out, s);
@@ -82,6 +87,51 @@ fn emit_enum(out: &mut String, e: &Enum) {
             }}
         }}",
         id = e.ident
+    );
+}
+
+fn emit_union(out: &mut String, u: &Union) {
+    doc(out, &u.doc);
+    let id = &u.ident;
+    let _ = writeln!(
+        out,
+        "/// A union: the first member type the text is valid for.\n#[derive(Debug, Clone, PartialEq)]\npub enum {id} {{"
+    );
+    let mut to = String::new();
+    let mut from = String::new();
+    for (variant, ty) in &u.variants {
+        let path = ty.path();
+        let _ = writeln!(out, "{variant}({path}),");
+        let _ = writeln!(
+            to,
+            "Self::{variant}(x) => soapws::rt::SimpleValue::to_value(x),"
+        );
+        let _ = writeln!(
+            from,
+            "if let Some(x) = <{path} as soapws::rt::SimpleValue>::from_value(v) {{ return Some(Self::{variant}(x)); }}"
+        );
+    }
+    let first = &u.variants[0].0;
+    let _ = writeln!(
+        out,
+        "}}
+        impl ::core::default::Default for {id} {{
+            fn default() -> Self {{ Self::{first}(::core::default::Default::default()) }}
+        }}
+        impl soapws::rt::SimpleValue for {id} {{
+            fn to_value(&self) -> soapws::rt::Value<'_> {{ match self {{ {to} }} }}
+            fn from_value(v: &soapws::rt::Value<'_>) -> ::core::option::Option<Self> {{ {from} None }}
+        }}
+        impl soapws::rt::SerializeXml for {id} {{
+            fn write_content(&self, w: &mut soapws::rt::Writer<'_>) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
+                w.value(&soapws::rt::SimpleValue::to_value(self))
+            }}
+        }}
+        impl soapws::rt::DeserializeXml for {id} {{
+            fn read_element<R: soapws::rt::XmlRead + ?Sized>(r: &mut R) -> ::core::result::Result<Self, soapws::rt::XmlError> {{
+                soapws::rt::XmlReadExt::read_element_value(r, {id:?}, <Self as soapws::rt::SimpleValue>::from_value)
+            }}
+        }}"
     );
 }
 

@@ -1,7 +1,7 @@
 //! From the model to Rust shapes: which structs and enums to emit, their fields, and the
 //! services. Only types reachable from the selected operations are planned.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::ident::{camel, snake, Unique};
 use crate::load::Diagnostic;
@@ -87,6 +87,15 @@ pub(crate) struct Enum {
     pub(crate) variants: Vec<(String, String)>,
 }
 
+/// An `xs:union` to emit: a simple value of the first member type its text is valid for.
+#[derive(Debug, Clone)]
+pub(crate) struct Union {
+    pub(crate) ident: String,
+    pub(crate) doc: Option<String>,
+    /// (variant, member type), in the union's order.
+    pub(crate) variants: Vec<(String, Ty)>,
+}
+
 /// A base type and the types derived from it, read and written by `xsi:type` (WCF's known
 /// types): an enum with a boxed variant per type.
 #[derive(Debug, Clone)]
@@ -157,6 +166,7 @@ pub(crate) struct Svc {
 pub(crate) struct Plan {
     pub(crate) structs: Vec<Struct>,
     pub(crate) enums: Vec<Enum>,
+    pub(crate) unions: Vec<Union>,
     pub(crate) derived: Vec<Derived>,
     pub(crate) services: Vec<Svc>,
 }
@@ -173,6 +183,8 @@ pub(crate) struct Planner<'d> {
     stack: Vec<QName>,
     /// Planned `xsi:type` enums by base type.
     derived: HashMap<QName, Ty>,
+    /// Generated types that are simple values (enumerations, unions).
+    simple: HashSet<String>,
     types: Unique,
 }
 
@@ -192,6 +204,7 @@ impl<'d> Planner<'d> {
             elements: HashMap::new(),
             stack: Vec::new(),
             derived: HashMap::new(),
+            simple: HashSet::new(),
             types,
         }
     }
@@ -271,6 +284,7 @@ impl<'d> Planner<'d> {
                         .iter()
                         .map(|v| (variants.claim(camel(v)), v.clone()))
                         .collect();
+                    self.simple.insert(ident.clone());
                     self.plan.enums.push(Enum {
                         ident,
                         doc: s.documentation.clone().or(doc),
@@ -289,7 +303,10 @@ impl<'d> Planner<'d> {
                 // becomes `List<Colors>`.
                 SimpleKind::List { item } => {
                     let ty = match self.type_ref(item, context, s.documentation.clone().or(doc)) {
-                        item @ (Ty::Builtin(_) | Ty::Named(_)) => Ty::List(Box::new(item)),
+                        item @ Ty::Builtin(_) => Ty::List(Box::new(item)),
+                        Ty::Named(n) if self.simple.contains(&n) => {
+                            Ty::List(Box::new(Ty::Named(n)))
+                        }
                         _ => Ty::Builtin("::std::string::String"),
                     };
                     if let Some(q) = name {
@@ -297,8 +314,9 @@ impl<'d> Planner<'d> {
                     }
                     ty
                 }
-                // A union's members may not agree on a type: kept as its text.
-                SimpleKind::Union { .. } => Ty::Builtin("::std::string::String"),
+                SimpleKind::Union { members } => {
+                    self.union(members, name, context, s.documentation.clone().or(doc))
+                }
             },
             TypeDef::Complex(c) => {
                 if is_any_type(c) {
@@ -318,6 +336,59 @@ impl<'d> Planner<'d> {
                 ty
             }
         }
+    }
+
+    /// An `xs:union`: an enum with a variant per member type, the value being the first member
+    /// its text is valid for (as XML Schema reads a union). Members that are not simple (or not
+    /// defined) make it text.
+    fn union(
+        &mut self,
+        members: &[TypeRef],
+        name: Option<&QName>,
+        context: &str,
+        doc: Option<String>,
+    ) -> Ty {
+        let ident = self.types.claim(camel(context));
+        let ty = Ty::Named(ident.clone());
+        if let Some(q) = name {
+            self.named.insert(q.clone(), ty.clone());
+        }
+        let mut variant_idents = Unique::default();
+        let mut variants: Vec<(String, Ty)> = Vec::new();
+        for (i, member) in members.iter().enumerate() {
+            let member_context = format!("{context}Member{}", i + 1);
+            let member_ty = self.type_ref(member, &member_context, None);
+            let simple = match &member_ty {
+                Ty::Builtin(_) | Ty::List(_) => true,
+                Ty::Named(n) => self.simple.contains(n),
+                Ty::Raw => false,
+            };
+            if !simple || member_ty == ty {
+                let text = Ty::Builtin("::std::string::String");
+                if let Some(q) = name {
+                    self.named.insert(q.clone(), text.clone());
+                }
+                return text;
+            }
+            if variants.iter().any(|(_, t)| *t == member_ty) {
+                continue;
+            }
+            let variant = match member {
+                TypeRef::Named(q) => camel(&q.local),
+                TypeRef::Anonymous(_) => format!("Member{}", i + 1),
+            };
+            variants.push((variant_idents.claim(variant), member_ty));
+        }
+        if variants.is_empty() {
+            return Ty::Builtin("::std::string::String");
+        }
+        self.simple.insert(ident.clone());
+        self.plan.unions.push(Union {
+            ident,
+            doc,
+            variants,
+        });
+        ty
     }
 
     fn complex(&mut self, c: &ComplexType, ident: &str, doc: Option<String>) -> Struct {

@@ -280,7 +280,7 @@ fn rpc_literal_operations_get_wrapper_structs_of_their_parts() {
 }
 
 #[test]
-fn choices_are_enums_and_flags_are_lists() {
+fn choices_are_enums_flags_are_lists_and_unions_are_enums() {
     let code = generated("onvif/wsdl/ver10/media/wsdl/media.wsdl");
     assert!(
         code.contains("pub enum ColorOptionsColorListOrColorspaceRange"),
@@ -292,6 +292,15 @@ fn choices_are_enums_and_flags_are_lists() {
         code.contains("soapws::rt::List<ETableRight>"),
         "superoffice"
     );
+    // WS-BaseNotification's termination time: a union of dateTime and duration.
+    let code = generated("onvif/wsdl/ver10/events/wsdl/event.wsdl");
+    for item in [
+        "pub enum AbsoluteOrRelativeTimeType",
+        "DateTime(soapws::nbfs::DateTime)",
+        "Duration(soapws::nbfs::TimeSpan)",
+    ] {
+        assert!(code.contains(item), "event.wsdl: no `{item}`");
+    }
 }
 
 /// Builds the generated code of every corpus WSDL that generates as modules of one crate depending on `soapws`,

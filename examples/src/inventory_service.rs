@@ -11,6 +11,7 @@ use crate::inventory::{
     AddItem, AddItemResponse, Audit, FindItems, FindItemsByNameOrByFlags, FindItemsOutputHeaders,
     FindItemsResponse, GetPrice, GetPriceResponse, Inventory, InventoryFault,
     InventoryInputHeaders, Item, ItemFlags, Pricing, PricingFault, Restock, RestockInputHeaders,
+    TransferRequest, TransferResponse,
 };
 
 /// Items and restocked quantities per tenant (the `Tenant` header's id).
@@ -96,6 +97,12 @@ impl Inventory for InventoryService {
                 trace_id: headers.trace_id,
             },
         ))
+    }
+
+    async fn transfer(&self, request: TransferRequest) -> Result<TransferResponse, InventoryFault> {
+        Ok(TransferResponse {
+            accepted: request.item > 0 && request.quantity > 0,
+        })
     }
 
     async fn restock(

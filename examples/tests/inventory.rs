@@ -15,7 +15,7 @@ use soapws_examples::inventory::{
     AddItem, AnyDiscount, Code, Discount, Factory, FindItems, FindItemsByNameOrByFlags, GetPrice,
     InventoryClient, InventoryInputHeaders, Item, ItemBinOrShelf, ItemFlags, ItemOrigin,
     ItemSkuOrBarcodeOrAliases, PercentDiscount, PricingClient, Restock, RestockInputHeaders,
-    SeasonalDiscount, Tenant,
+    SeasonalDiscount, Tenant, TransferRequest,
 };
 
 const INVENTORY: &str = "http://soapws.example/inventory";
@@ -454,5 +454,51 @@ async fn a_body_element_of_another_name_or_namespace_is_refused() {
             "{name} in '{ns}': {reason}"
         );
     }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_bare_request_of_two_parts_travels_without_a_wrapper() {
+    // On the wire: the body holds the two part elements themselves.
+    let message = soapws::rt::parts_message(
+        "urn:x",
+        TransferRequest {
+            item: 7,
+            quantity: 3,
+        },
+    );
+    let text = String::from_utf8(
+        MessageEncoder::new(Encoding::Text)
+            .encode(&message)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        text.contains("<s:Body><ItemId xmlns=\"http://soapws.example/inventory\">7</ItemId><Quantity xmlns=\"http://soapws.example/inventory\">3</Quantity></s:Body>"),
+        "{text}"
+    );
+    let server = start().await;
+    for (encoding, client) in clients(&server).await {
+        for (item, quantity, accepted) in [(7, 3, true), (7, 0, false)] {
+            let reply = client
+                .transfer(TransferRequest { item, quantity })
+                .await
+                .unwrap();
+            assert_eq!(reply.accepted, accepted, "{encoding:?}");
+        }
+    }
+    // A part that is missing is refused.
+    let (_, client) = clients(&server).await.remove(0);
+    let mut m = soapws::rt::message(
+        "http://soapws.example/inventory/IInventory/Transfer",
+        7,
+        XmlString::dynamic("ItemId"),
+        Some(XmlString::dynamic(INVENTORY)),
+    );
+    m.headers.message_id = Some(soapws::envelope::MessageId::new_random());
+    m.headers.reply_to = Some(soapws::envelope::EndpointAddress::anonymous());
+    let reply = client.inner().call(m).await.unwrap();
+    let fault = reply.read_fault().unwrap().expect("a fault");
+    assert!(fault.reason().contains("Quantity"), "{fault:?}");
     server.shutdown().await;
 }

@@ -261,7 +261,7 @@ async fn request_reply_and_declared_fault() {
         let reply = calc.inner().call(unknown).await;
         match soapws::rt::reply_or_fault::<calculator_duplex::Clear, CalculatorFault>(
             reply,
-            ("Clear", "http://Microsoft.ServiceModel.Samples"),
+            soapws::rt::BodyShape::Element("Clear", "http://Microsoft.ServiceModel.Samples"),
             CalculatorFault::from_fault,
         ) {
             Err(ClientError::Soap(fault)) => {

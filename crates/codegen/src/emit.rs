@@ -393,7 +393,9 @@ fn emit_struct(out: &mut String, s: &Struct) {
             "#[allow(unused_mut)] let mut seen = [false; {}];",
             elements.len().max(1)
         );
-        let _ = writeln!(read, "soapws::rt::enter(r)?;");
+        if !s.parts {
+            let _ = writeln!(read, "soapws::rt::enter(r)?;");
+        }
         let other = if s.any {
             "out.any.push(soapws::rt::RawXml::read(r)?);"
         } else {
@@ -401,10 +403,13 @@ fn emit_struct(out: &mut String, s: &Struct) {
         };
         let _ = writeln!(
             read,
-            "loop {{ match soapws::rt::next_child(r, &[{}])? {{ None => break, {arms} Some(_) => {{ {other} }} }} }}",
-            names.join(", ")
+            "loop {{ match soapws::rt::{next}(r, &[{}])? {{ None => break, {arms} Some(_) => {{ {other} }} }} }}",
+            names.join(", "),
+            next = if s.parts { "next_part" } else { "next_child" }
         );
-        let _ = writeln!(read, "r.advance()?;");
+        if !s.parts {
+            let _ = writeln!(read, "r.advance()?;");
+        }
         for (i, f) in required {
             let _ = writeln!(
                 read,
@@ -586,9 +591,15 @@ fn emit_choice(out: &mut String, f: &Field) {
     );
 }
 
-/// `(local name, namespace)` of a body element, as Rust source.
-fn element_name(e: &BodyElement) -> String {
-    format!("({:?}, {:?})", e.name.local, e.name.ns)
+/// The `BodyShape` of a message body, as Rust source.
+fn body_shape(e: &BodyElement) -> String {
+    if e.parts {
+        return "soapws::rt::BodyShape::Parts".to_owned();
+    }
+    format!(
+        "soapws::rt::BodyShape::Element({:?}, {:?})",
+        e.name.local, e.name.ns
+    )
 }
 
 fn body_type(e: &BodyElement) -> String {
@@ -596,6 +607,9 @@ fn body_type(e: &BodyElement) -> String {
 }
 
 fn message_expr(action: &str, value: &str, e: &BodyElement) -> String {
+    if e.parts {
+        return format!("soapws::rt::parts_message({action:?}, {value})");
+    }
     format!(
         "soapws::rt::message({action:?}, {value}, {}, {})",
         xs(&e.name.local),
@@ -717,7 +731,7 @@ fn emit_service(out: &mut String, svc: &Svc) {
         let _ = writeln!(
             arms,
             "{action:?} => {{
-                let input: {input} = soapws::rt::read_body_element(&request, {expected}).map_err(soapws::rt::bad_request)?;
+                let input: {input} = soapws::rt::read_message_body(&request, {expected}).map_err(soapws::rt::bad_request)?;
                 {read_headers}
                 match self.0.{op}(input{headers_arg}{cb}).await {{
                     {reply}
@@ -729,7 +743,7 @@ fn emit_service(out: &mut String, svc: &Svc) {
             }}",
             action = op.input_action,
             input = body_type(&op.input),
-            expected = element_name(&op.input),
+            expected = body_shape(&op.input),
             op = op.ident
         );
     }
@@ -800,7 +814,7 @@ fn emit_service(out: &mut String, svc: &Svc) {
                     }}",
                     op = op.ident,
                     out = return_type(svc, op),
-                    expected = op.output.as_ref().map(|(_, e)| element_name(e)).unwrap_or_default(),
+                    expected = op.output.as_ref().map(|(_, e)| body_shape(e)).unwrap_or_default(),
                     msg = add_headers(
                         message_request(op),
                         "|e| soapws::rt::ClientError::Call(soapws::rt::unsendable(e))"
@@ -893,7 +907,7 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
         let _ = writeln!(
             arms,
             "{action:?} => {{
-                let input: {input} = soapws::rt::read_body_element(&request, {expected}).map_err(soapws::rt::bad_request)?;
+                let input: {input} = soapws::rt::read_message_body(&request, {expected}).map_err(soapws::rt::bad_request)?;
                 match self.0.{op}(input).await {{
                     {reply}
                     Err(fault) => Err(soapws::rt::ServiceError::Fault {{ fault, action: \"http://www.w3.org/2005/08/addressing/fault\".to_owned() }}),
@@ -901,7 +915,7 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
             }}",
             action = op.input_action,
             input = body_type(&op.input),
-            expected = element_name(&op.input),
+            expected = body_shape(&op.input),
             op = op.ident
         );
         let input = body_type(&op.input);
@@ -915,7 +929,7 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
                 }}",
                 op = op.ident,
                 out = body_type(e),
-                expected = element_name(e),
+                expected = body_shape(e),
                 msg = message_request(op)
             ),
             None => writeln!(

@@ -76,6 +76,8 @@ pub(crate) struct Struct {
     pub(crate) any: bool,
     /// Text content of a simpleContent type, in `value`.
     pub(crate) value: Option<Ty>,
+    /// The parts of a multi-part message: read from the body itself, not from an element.
+    pub(crate) parts: bool,
 }
 
 /// An enum (of an enumeration simple type) to emit.
@@ -111,6 +113,8 @@ pub(crate) struct Derived {
 pub(crate) struct BodyElement {
     pub(crate) name: QName,
     pub(crate) ty: Ty,
+    /// A multi-part body: `ty`'s members are the body's elements (`name` is the message's).
+    pub(crate) parts: bool,
 }
 
 /// An operation of a service.
@@ -230,6 +234,7 @@ impl<'d> Planner<'d> {
         let planned = BodyElement {
             name: name.clone(),
             ty,
+            parts: false,
         };
         self.elements.insert(name.clone(), planned.clone());
         Some(planned)
@@ -398,6 +403,7 @@ impl<'d> Planner<'d> {
             fields: Vec::new(),
             any: false,
             value: None,
+            parts: false,
         };
         let mut idents = Unique::default();
         idents.claim("any".into());
@@ -1019,10 +1025,52 @@ impl<'d> Planner<'d> {
                 )),
             },
             [] => Err(format!("message {message} has no body part")),
-            _ => Err(format!(
-                "message {message} has several body parts: only one body element (document/literal wrapped or bare) is supported"
-            )),
+            _ => self.parts_body(message, &parts),
         }
+    }
+
+    /// A document/literal body of several parts: a struct named after the message with one
+    /// member per part's element, written and read without a wrapper.
+    fn parts_body(&mut self, message: &QName, parts: &[&Part]) -> Result<BodyElement, String> {
+        let ident = self.types.claim(camel(&message.local));
+        let mut s = Struct {
+            ident: ident.clone(),
+            doc: Some(format!("The parts of message `{}`.", message.local)),
+            fields: Vec::new(),
+            any: false,
+            value: None,
+            parts: true,
+        };
+        let mut idents = Unique::default();
+        for part in parts {
+            let Some(e) = &part.element else {
+                return Err(format!(
+                    "message {message}: part '{}' has a type, not an element, in a document-style binding",
+                    part.name
+                ));
+            };
+            let Some(decl) = self.defs.schema.elements.get(e) else {
+                return Err(format!("message {message}: element {e} is not defined"));
+            };
+            let element = LocalElement {
+                name: e.clone(),
+                type_ref: decl.type_ref.clone(),
+                min: 1,
+                max: Some(1),
+                nillable: decl.nillable,
+                reference: Some(e.clone()),
+                documentation: decl.documentation.clone(),
+            };
+            let member = idents.claim(snake(&part.name));
+            let field = self.element_field(&element, Occurs::One, &ident, member);
+            s.fields.push(field);
+        }
+        self.plan.structs.push(s);
+        Ok(BodyElement {
+            name: message.clone(),
+            ty: Ty::Named(ident),
+            parts: true,
+        })
     }
 
     /// An rpc/literal body: the wrapper element `wrapper` (the operation's name, or its name
@@ -1036,6 +1084,7 @@ impl<'d> Planner<'d> {
             fields: Vec::new(),
             any: false,
             value: None,
+            parts: false,
         };
         let mut idents = Unique::default();
         for part in parts {
@@ -1073,6 +1122,7 @@ impl<'d> Planner<'d> {
         Ok(BodyElement {
             name: wrapper.clone(),
             ty: Ty::Named(ident),
+            parts: false,
         })
     }
 

@@ -108,6 +108,18 @@ pub fn next_child<R: XmlRead + ?Sized>(
     ))
 }
 
+/// Like [`next_child`] over the elements of a message body (the parts of a multi-part
+/// message): the end of the body is the end of the input.
+pub fn next_part<R: XmlRead + ?Sized>(
+    r: &mut R,
+    names: &[(&str, &str)],
+) -> Result<Option<usize>, XmlError> {
+    if r.skip_to_content()?.is_none() {
+        return Ok(None);
+    }
+    next_child(r, names)
+}
+
 /// On a start element: moves onto its first child node.
 pub fn enter<R: XmlRead + ?Sized>(r: &mut R) -> Result<(), XmlError> {
     if r.skip_to_content()? != Some(NodeKind::StartElement) {

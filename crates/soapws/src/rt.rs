@@ -4,7 +4,7 @@
 use std::fmt;
 
 pub use soapws_envelope::ser::{
-    enter, is_nil, missing, next_child, skip_nil, write_derived, write_nil, xsi_type,
+    enter, is_nil, missing, next_child, next_part, skip_nil, write_derived, write_nil, xsi_type,
     DeserializeXml, List, SerializeXml, SimpleValue,
 };
 pub use soapws_envelope::xml::{RawXml, XmlError, XmlRead, XmlReadExt};
@@ -55,28 +55,57 @@ pub fn read_body<T: DeserializeXml>(message: &Message) -> Result<T, XmlError> {
     T::read_element(&mut r)
 }
 
-/// The body's first element, which must be `expected` (`(local name, namespace)`), deserialized:
-/// as WCF's formatters do, a body element of another name is refused, not read.
-pub fn read_body_element<T: DeserializeXml>(
+/// How a message body holds an operation's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyShape<'a> {
+    /// One element, `(local name, namespace)`: document/literal (wrapped or bare) and rpc.
+    Element(&'a str, &'a str),
+    /// A document/literal message of several parts: the value's members are the body's
+    /// elements, with no wrapper.
+    Parts,
+}
+
+/// The body read as `T`. An element body must have the expected name and namespace: as WCF's
+/// formatters do, a body element of another name is refused, not read.
+pub fn read_message_body<T: DeserializeXml>(
     message: &Message,
-    expected: (&str, &str),
+    shape: BodyShape<'_>,
 ) -> Result<T, XmlError> {
     let mut r = message.body_reader()?;
+    let BodyShape::Element(local, ns) = shape else {
+        // The parts' reader reads members up to the end of the body.
+        return T::read_element(&mut r);
+    };
+    let expected = || format!("element {local} in namespace '{ns}'");
     if r.skip_to_content()? != Some(NodeKind::StartElement) {
         return Err(XmlError::Unexpected {
-            expected: format!("element {} in namespace '{}'", expected.0, expected.1),
+            expected: expected(),
             found: "an empty body".into(),
         });
     }
     if let Some(Node::StartElement(e)) = r.node() {
-        if (e.local_name.as_str(), e.namespace.as_str()) != expected {
+        if (e.local_name.as_str(), e.namespace.as_str()) != (local, ns) {
             return Err(XmlError::Unexpected {
-                expected: format!("element {} in namespace '{}'", expected.0, expected.1),
+                expected: expected(),
                 found: format!("element {} in namespace '{}'", e.local_name, e.namespace),
             });
         }
     }
     T::read_element(&mut r)
+}
+
+/// A message body holding a multi-part value: its members, one element each, no wrapper.
+pub struct PartsBody<T>(pub T);
+
+impl<T: SerializeXml + Send + Sync> WriteBody for PartsBody<T> {
+    fn write_body(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        self.0.write_content(w)
+    }
+}
+
+/// A message with `action` whose body is the parts of `value`.
+pub fn parts_message<T: SerializeXml + Send + Sync + 'static>(action: &str, value: T) -> Message {
+    Message::one_way(action, PartsBody(value))
 }
 
 /// A kept element (a fault detail, a header) read as `T`.
@@ -217,23 +246,23 @@ impl<F: fmt::Debug> fmt::Display for ClientError<F> {
 impl<F: fmt::Debug> std::error::Error for ClientError<F> {}
 
 /// A reply, or the fault it is: declared faults are recognised by `declared`.
-/// The reply's body element must be `expected` (`(local name, namespace)`).
+/// The reply's body must have the shape `expected`.
 pub fn reply_or_fault<T: DeserializeXml, F>(
     reply: Result<Message, CallError>,
-    expected: (&str, &str),
+    expected: BodyShape<'_>,
     declared: impl Fn(&Fault) -> Option<F>,
 ) -> Result<T, ClientError<F>> {
     let reply = reply.map_err(ClientError::Call)?;
     if reply.is_fault() {
         return Err(fault_error(&reply, declared));
     }
-    read_body_element(&reply, expected).map_err(ClientError::Decode)
+    read_message_body(&reply, expected).map_err(ClientError::Decode)
 }
 
 /// Like [`reply_or_fault`], with the reply's typed headers.
 pub fn reply_with_headers<T: DeserializeXml, H: MessageHeaders, F>(
     reply: Result<Message, CallError>,
-    expected: (&str, &str),
+    expected: BodyShape<'_>,
     declared: impl Fn(&Fault) -> Option<F>,
 ) -> Result<(T, H), ClientError<F>> {
     let reply = reply.map_err(ClientError::Call)?;
@@ -241,7 +270,7 @@ pub fn reply_with_headers<T: DeserializeXml, H: MessageHeaders, F>(
         return Err(fault_error(&reply, declared));
     }
     let headers = H::read_headers(&reply.headers).map_err(ClientError::Decode)?;
-    let body = read_body_element(&reply, expected).map_err(ClientError::Decode)?;
+    let body = read_message_body(&reply, expected).map_err(ClientError::Decode)?;
     Ok((body, headers))
 }
 

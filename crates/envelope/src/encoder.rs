@@ -272,7 +272,7 @@ fn decode_binary(
         if let Some(s) = &session {
             reader = reader.with_session(s);
         }
-        let mut r = BinaryXmlReader::new(reader);
+        let mut r = BinaryXmlReader::new(reader).with_quotas(quotas);
         parse_envelope(&mut r, |r| {
             let namespaces = r
                 .inner()

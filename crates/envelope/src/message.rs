@@ -197,7 +197,7 @@ impl ReceivedBody {
                 if let Some(s) = session {
                     r = r.with_session(s);
                 }
-                BodyReader::Binary(BinaryXmlReader::new(r))
+                BodyReader::Binary(BinaryXmlReader::new(r).with_quotas(self.quotas))
             }
         };
         reader.advance()?;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use bytes::Bytes;
-use soapws_envelope::xml::{Node, XmlRead, XmlReadExt};
+use soapws_envelope::xml::{Node, XmlError, XmlRead, XmlReadExt};
 use soapws_envelope::{
     Encoding, Fault, Message, MessageEncoder, MessageError, MessageId, QualifiedName,
 };
@@ -349,6 +349,54 @@ fn unknown_headers_round_trip_between_encodings() {
             String::from_utf8(MessageEncoder::new(Encoding::Text).encode(&again).unwrap()).unwrap();
         assert_eq!(text, xml, "{encoding:?}");
     }
+}
+
+/// A byte array split over several Bytes records (as .NET's writer splits a `byte[]` whose
+/// length is not a multiple of 3) counts whole against MaxArrayLength, as .NET counts it.
+#[test]
+fn a_byte_array_over_several_records_counts_whole_against_the_quota() {
+    let message = Message::one_way("urn:x", |w: &mut Writer<'_>| {
+        w.start_element(
+            None,
+            XmlString::dynamic("data"),
+            Some(XmlString::dynamic("urn:d")),
+        )?;
+        w.value(&Value::Bytes(&[1; 12]))?;
+        w.value(&Value::Bytes(&[2; 12]))?;
+        w.end_element()
+    });
+    let bytes = MessageEncoder::new(Encoding::Binary)
+        .encode(&message)
+        .unwrap();
+    let read = |max_array_length: usize| -> Result<usize, XmlError> {
+        let quotas = soapws_nbfs::Quotas {
+            max_array_length,
+            ..soapws_nbfs::Quotas::WCF
+        };
+        let m = MessageEncoder::with_quotas(Encoding::Binary, quotas, 2048)
+            .decode(Bytes::from(bytes.clone()))
+            .unwrap();
+        let mut r = m.body_reader()?;
+        r.read_start_element("data", "urn:d")?;
+        match r.node() {
+            Some(Node::Text(v)) => Ok(v.to_bytes().map_or(0, |b| b.len())),
+            _ => Err(r.unexpected("the bytes")),
+        }
+    };
+    // Each record is under 20 bytes: only the sum goes over.
+    assert_eq!(read(24).unwrap(), 24);
+    assert!(
+        matches!(
+            read(20),
+            Err(XmlError::Quota {
+                what: "byte array length",
+                max: 20,
+                ..
+            })
+        ),
+        "{:?}",
+        read(20)
+    );
 }
 
 #[test]

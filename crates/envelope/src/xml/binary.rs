@@ -2,9 +2,9 @@
 //! built or copied), expands Array records into elements and joins adjacent text records into
 //! one text node, as .NET's reader presents them.
 
-use soapws_nbfs::{Attribute, NodeType, Reader, Value};
+use soapws_nbfs::{Attribute, NodeType, Quotas, Reader, Value};
 
-use super::{Node, NodeKind, XmlError, XmlRead};
+use super::{max_text_length, Node, NodeKind, XmlError, XmlRead};
 
 /// The node the reader is on.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,9 @@ pub struct BinaryXmlReader<'a> {
     joined_text: String,
     joined_bytes: Vec<u8>,
     depth: usize,
+    /// Limits on joined text: a byte array or a string split over several records counts whole,
+    /// as .NET's `ReadContentAsBase64`/`ReadContentAsString` count it.
+    quotas: Quotas,
 }
 
 impl<'a> BinaryXmlReader<'a> {
@@ -41,7 +44,26 @@ impl<'a> BinaryXmlReader<'a> {
             joined_text: String::new(),
             joined_bytes: Vec::new(),
             depth: 0,
+            quotas: Quotas::WCF,
         }
+    }
+
+    /// Replaces the limits applied to joined text (the wrapped reader applies its own per
+    /// record).
+    pub fn with_quotas(mut self, quotas: Quotas) -> Self {
+        self.quotas = quotas;
+        self
+    }
+
+    fn check_joined(&self, len: usize, max: usize, what: &'static str) -> Result<(), XmlError> {
+        if len > max {
+            return Err(XmlError::Quota {
+                offset: self.reader.offset(),
+                what,
+                max,
+            });
+        }
+        Ok(())
     }
 
     /// Offset of the next unread byte in the underlying input.
@@ -62,7 +84,14 @@ impl<'a> BinaryXmlReader<'a> {
             while self.reader.next_is_text() {
                 self.reader.read()?;
                 match self.reader.value() {
-                    Value::Bytes(more) => self.joined_bytes.extend_from_slice(more),
+                    Value::Bytes(more) => {
+                        self.joined_bytes.extend_from_slice(more);
+                        self.check_joined(
+                            self.joined_bytes.len(),
+                            self.quotas.max_array_length,
+                            "byte array length",
+                        )?;
+                    }
                     other => {
                         self.joined_text = Value::Bytes(&self.joined_bytes).to_text();
                         other.write_text(&mut self.joined_text);
@@ -81,6 +110,11 @@ impl<'a> BinaryXmlReader<'a> {
         while self.reader.next_is_text() {
             self.reader.read()?;
             self.reader.value().write_text(&mut self.joined_text);
+            self.check_joined(
+                self.joined_text.len(),
+                max_text_length(&self.quotas),
+                "text length",
+            )?;
         }
         Ok(Current::JoinedText)
     }

@@ -267,3 +267,11 @@ impl<R: XmlRead + ?Sized> XmlReadExt for R {}
 pub fn is_named(e: &Element<'_>, local: XmlString<'_>, ns: XmlString<'_>) -> bool {
     e.local_name == local && e.namespace == ns
 }
+
+/// Longest text node: a string of `max_string_content_length`, or the base64 text of a byte
+/// array of `max_array_length` (.NET applies the string quota to strings and the array quota to
+/// `ReadContentAsBase64`; a text node can be either until it is read).
+pub(crate) fn max_text_length(quotas: &soapws_nbfs::Quotas) -> usize {
+    let base64 = quotas.max_array_length.div_ceil(3).saturating_mul(4);
+    quotas.max_string_content_length.max(base64)
+}

@@ -8,7 +8,7 @@ use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::XmlVersion;
 use soapws_nbfs::{Attribute, Element, Quotas, Value, XmlString, XMLNS_NAMESPACE, XML_NAMESPACE};
 
-use super::{Node, NodeKind, XmlError, XmlRead};
+use super::{max_text_length, Node, NodeKind, XmlError, XmlRead};
 
 /// Where a name's namespace is: no namespace, the `xml` namespace, or a declaration.
 #[derive(Clone, Copy, Debug)]
@@ -452,12 +452,4 @@ impl<'a> XmlRead for TextXmlReader<'a> {
     fn depth(&self) -> usize {
         self.scopes.len()
     }
-}
-
-/// Longest text node: a string of `max_string_content_length`, or the base64 text of a byte
-/// array of `max_array_length` (.NET applies the string quota to strings and the array quota to
-/// `ReadContentAsBase64`; a text node can be either until it is read).
-fn max_text_length(quotas: &Quotas) -> usize {
-    let base64 = quotas.max_array_length.div_ceil(3).saturating_mul(4);
-    quotas.max_string_content_length.max(base64)
 }

@@ -1,48 +1,12 @@
-//! Rust source for a [`Plan`]: types with their XML (de)serialization, and per service an async
-//! trait, server dispatch, a typed client and, for duplex contracts, the callback side.
+//! Schema types as Rust: enums of enumerations, unions, structs (with their choice enums) and
+//! the enums of derived types, each with its `SerializeXml`/`DeserializeXml` impls.
 
 use std::fmt::Write as _;
 
-use crate::plan::{
-    BodyElement, Derived, Enum, Field, HeaderSet, Occurs, Op, Plan, Struct, Svc, Union,
-};
+use super::{doc, ns_arg, xs};
+use crate::plan::{Derived, Enum, Field, Occurs, Struct, Union};
 
-/// `soapws::nbfs::XmlString::dynamic("…")`: a dictionary string, so binary session messages
-/// carry it in the session table as WCF's do.
-fn xs(s: &str) -> String {
-    format!("soapws::nbfs::XmlString::dynamic({s:?})")
-}
-
-fn doc(out: &mut String, doc: &Option<String>) {
-    if let Some(d) = doc {
-        for line in d.lines() {
-            let _ = writeln!(out, "/// {}", line.trim());
-        }
-    }
-}
-
-/// The source of the whole plan.
-pub(crate) fn emit(plan: &Plan) -> String {
-    let mut out = String::new();
-    for e in &plan.enums {
-        emit_enum(&mut out, e);
-    }
-    for u in &plan.unions {
-        emit_union(&mut out, u);
-    }
-    for s in &plan.structs {
-        emit_struct(&mut out, s);
-    }
-    for d in &plan.derived {
-        emit_derived(&mut out, d);
-    }
-    for svc in &plan.services {
-        emit_service(&mut out, svc);
-    }
-    out
-}
-
-fn emit_enum(out: &mut String, e: &Enum) {
+pub(super) fn emit_enum(out: &mut String, e: &Enum) {
     doc(out, &e.doc);
     let _ = writeln!(
         out,
@@ -90,7 +54,7 @@ fn emit_enum(out: &mut String, e: &Enum) {
     );
 }
 
-fn emit_union(out: &mut String, u: &Union) {
+pub(super) fn emit_union(out: &mut String, u: &Union) {
     doc(out, &u.doc);
     let id = &u.ident;
     let _ = writeln!(
@@ -135,7 +99,7 @@ fn emit_union(out: &mut String, u: &Union) {
     );
 }
 
-fn field_type(f: &Field) -> String {
+pub(super) fn field_type(f: &Field) -> String {
     let t = f.ty.path();
     let t = if f.items.is_some() {
         format!("::std::vec::Vec<{t}>")
@@ -155,12 +119,8 @@ fn field_type(f: &Field) -> String {
     }
 }
 
-fn ns_arg(ns: &str) -> String {
-    format!("Some({})", xs(ns))
-}
-
 /// Statements writing field `f`'s value `v` (a reference) as its element(s).
-fn write_one(f: &Field, v: &str) -> String {
+pub(super) fn write_one(f: &Field, v: &str) -> String {
     match &f.items {
         Some(item) => format!(
             "w.start_element(None, {name}, {ns})?; for x in {v}.iter() {{ soapws::rt::SerializeXml::write_element(x, w, {iname}, {ins})?; }} w.end_element()?;",
@@ -178,7 +138,7 @@ fn write_one(f: &Field, v: &str) -> String {
 }
 
 /// An expression reading field `f`'s element (the reader is on it).
-fn read_one(f: &Field) -> String {
+pub(super) fn read_one(f: &Field) -> String {
     let read = match &f.items {
         Some(item) => format!(
             "{{ let mut items = ::std::vec::Vec::new(); soapws::rt::enter(r)?; \
@@ -196,7 +156,8 @@ fn read_one(f: &Field) -> String {
     }
 }
 
-fn emit_struct(out: &mut String, s: &Struct) {
+/// A struct with its `SerializeXml` and `DeserializeXml` impls, then the enums of its choices.
+pub(super) fn emit_struct(out: &mut String, s: &Struct) {
     doc(out, &s.doc);
     let _ = writeln!(
         out,
@@ -214,8 +175,15 @@ fn emit_struct(out: &mut String, s: &Struct) {
         let _ = writeln!(out, "/// Elements the schema leaves open (`xs:any`), kept as they came.\npub any: ::std::vec::Vec<soapws::rt::RawXml>,");
     }
     let _ = writeln!(out, "}}");
+    write_serializer(out, s);
+    write_deserializer(out, s);
+    for f in s.fields.iter().filter(|f| !f.choice.is_empty()) {
+        emit_choice(out, f);
+    }
+}
 
-    // Serialization.
+/// `SerializeXml` for struct `s`: attributes, then members in order.
+fn write_serializer(out: &mut String, s: &Struct) {
     let mut attrs = String::new();
     let mut content = String::new();
     for f in &s.fields {
@@ -322,8 +290,11 @@ fn emit_struct(out: &mut String, s: &Struct) {
         }}",
         id = s.ident
     );
+}
 
-    // Deserialization.
+/// `DeserializeXml` for struct `s`: attributes, then members by name in any order (the
+/// required ones checked at the end).
+fn write_deserializer(out: &mut String, s: &Struct) {
     let mut read = String::new();
     for f in s.fields.iter().filter(|f| f.attribute) {
         let ns = &f.name.ns;
@@ -432,13 +403,10 @@ fn emit_struct(out: &mut String, s: &Struct) {
         }}",
         id = s.ident
     );
-    for f in s.fields.iter().filter(|f| !f.choice.is_empty()) {
-        emit_choice(out, f);
-    }
 }
 
 /// The enum of a base type and its derived types, told apart by `xsi:type`.
-fn emit_derived(out: &mut String, d: &Derived) {
+pub(super) fn emit_derived(out: &mut String, d: &Derived) {
     let id = &d.ident;
     let _ = writeln!(
         out,
@@ -588,472 +556,5 @@ fn emit_choice(out: &mut String, f: &Field) {
                 Ok(())
             }}
         }}"
-    );
-}
-
-/// The `BodyShape` of a message body, as Rust source.
-fn body_shape(e: &BodyElement) -> String {
-    if e.parts {
-        return "soapws::rt::BodyShape::Parts".to_owned();
-    }
-    format!(
-        "soapws::rt::BodyShape::Element({:?}, {:?})",
-        e.name.local, e.name.ns
-    )
-}
-
-fn body_type(e: &BodyElement) -> String {
-    e.ty.path()
-}
-
-fn message_expr(action: &str, value: &str, e: &BodyElement) -> String {
-    if e.parts {
-        return format!("soapws::rt::parts_message({action:?}, {value})");
-    }
-    format!(
-        "soapws::rt::message({action:?}, {value}, {}, {})",
-        xs(&e.name.local),
-        ns_arg(&e.name.ns)
-    )
-}
-
-fn emit_service(out: &mut String, svc: &Svc) {
-    let id = &svc.ident;
-    let fault = format!("{id}Fault");
-    let duplex = !svc.callbacks.is_empty();
-    let callback = format!("{id}Callback");
-    let callback_client = format!("{id}CallbackClient");
-
-    // The fault enum.
-    let _ = writeln!(out, "/// The faults operations of `{id}` declare.\n#[derive(Debug, Clone)]\npub enum {fault} {{");
-    for d in &svc.faults {
-        let _ = writeln!(
-            out,
-            "/// Detail element `{}`.\n{}({}),",
-            d.element.name.local,
-            d.variant,
-            body_type(&d.element)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "/// Any other SOAP fault.\nSoap(soapws::rt::Fault),\n}}"
-    );
-    let mut to_fault = String::new();
-    let mut from_fault = String::new();
-    for d in &svc.faults {
-        let _ = writeln!(
-            to_fault,
-            "{fault}::{v}(d) => soapws::rt::typed_fault(\"The service returned a fault.\", d, {}, {}),",
-            xs(&d.element.name.local),
-            ns_arg(&d.element.name.ns),
-            v = d.variant
-        );
-        let _ = writeln!(
-            from_fault,
-            "for d in &fault.detail {{ if d.name() == Some(({:?}, {:?})) {{ if let Some(v) = soapws::rt::detail_as(d) {{ return Some({fault}::{}(v)); }} }} }}",
-            d.element.name.ns, d.element.name.local, d.variant
-        );
-    }
-    let _ = writeln!(
-        out,
-        "impl {fault} {{
-            /// The SOAP fault to send.
-            pub fn to_fault(&self) -> soapws::rt::Fault {{ match self {{ {to_fault} {fault}::Soap(f) => f.clone(), }} }}
-            /// The declared fault a received fault is, if any.
-            pub fn from_fault(fault: &soapws::rt::Fault) -> ::core::option::Option<Self> {{ let _ = fault; {from_fault} None }}
-        }}
-        impl ::core::convert::From<soapws::rt::Fault> for {fault} {{ fn from(f: soapws::rt::Fault) -> Self {{ {fault}::Soap(f) }} }}"
-    );
-
-    for set in &svc.header_sets {
-        emit_header_set(out, set);
-    }
-
-    // The service trait.
-    doc(out, &svc.doc);
-    let _ = writeln!(
-        out,
-        "#[soapws::async_trait]\npub trait {id}: Send + Sync + 'static {{"
-    );
-    for op in &svc.ops {
-        doc(out, &op.doc);
-        let ret = return_type(svc, op);
-        let cb = if duplex {
-            format!(", callback: {callback_client}")
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "async fn {}(&self, request: {}{}{cb}) -> ::core::result::Result<{ret}, {fault}>;",
-            op.ident,
-            body_type(&op.input),
-            headers_param(svc, op)
-        );
-    }
-    let _ = writeln!(out, "}}");
-
-    // Server dispatch.
-    let mut arms = String::new();
-    for op in &svc.ops {
-        let cb = if duplex {
-            format!(", {callback_client} {{ peer: context.peer.clone() }}")
-        } else {
-            String::new()
-        };
-        let fault_action = op.faults.first().map(|(_, a)| a.clone()).unwrap_or_else(|| {
-            "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher/fault".to_owned()
-        });
-        let mut fault_actions = String::new();
-        for (variant, action) in &op.faults {
-            let _ = write!(
-                fault_actions,
-                "{fault}::{variant}(_) => {action:?}.to_owned(), "
-            );
-        }
-        let action_of_fault = if fault_actions.is_empty() {
-            format!("let action = {fault_action:?}.to_owned();")
-        } else {
-            format!("let action = match &e {{ {fault_actions} _ => {fault_action:?}.to_owned() }};")
-        };
-        let reply = reply_arm(op);
-        let (read_headers, headers_arg) = match op.input_headers {
-            Some(h) => (
-                format!(
-                    "let headers: {} = soapws::rt::MessageHeaders::read_headers(&request.headers).map_err(soapws::rt::bad_request)?;",
-                    svc.header_sets[h].ident
-                ),
-                ", headers",
-            ),
-            None => (String::new(), ""),
-        };
-        let _ = writeln!(
-            arms,
-            "{action:?} => {{
-                let input: {input} = soapws::rt::read_message_body(&request, {expected}).map_err(soapws::rt::bad_request)?;
-                {read_headers}
-                match self.0.{op}(input{headers_arg}{cb}).await {{
-                    {reply}
-                    Err(e) => {{
-                        {action_of_fault}
-                        Err(soapws::rt::ServiceError::Fault {{ fault: e.to_fault(), action }})
-                    }}
-                }}
-            }}",
-            action = op.input_action,
-            input = body_type(&op.input),
-            expected = body_shape(&op.input),
-            op = op.ident
-        );
-    }
-    let dispatch = dispatch(&arms);
-    let understood: Vec<String> = svc
-        .ops
-        .iter()
-        .filter_map(|op| op.input_headers)
-        .map(|h| {
-            format!(
-                "<{} as soapws::rt::MessageHeaders>::NAMES",
-                svc.header_sets[h].ident
-            )
-        })
-        .collect();
-    let understands = if understood.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "fn understands(&self, namespace: &str, local_name: &str) -> bool {{
-                [{}].iter().any(|names| names.iter().any(|&(l, n)| l == local_name && n == namespace))
-            }}",
-            understood.join(", ")
-        )
-    };
-    let _ = writeln!(
-        out,
-        "/// Serves a [`{id}`] implementation: add it to a `soapws::transport::Server` route.
-        pub struct {id}Server<T: {id}>(pub ::std::sync::Arc<T>);
-        impl<T: {id}> {id}Server<T> {{
-            /// Serves `service`.
-            pub fn new(service: T) -> Self {{ Self(::std::sync::Arc::new(service)) }}
-        }}
-        #[soapws::async_trait]
-        impl<T: {id}> soapws::rt::Service for {id}Server<T> {{
-            async fn call(&self, request: soapws::rt::Message, context: soapws::rt::RequestContext) -> ::core::result::Result<Option<soapws::rt::Message>, soapws::rt::ServiceError> {{
-                let _ = &context;
-                let action = request.headers.action.clone().unwrap_or_default();
-                {dispatch}
-            }}
-            {understands}
-        }}"
-    );
-
-    // The client.
-    let mut methods = String::new();
-    for op in &svc.ops {
-        doc(&mut methods, &op.doc);
-        let input = body_type(&op.input);
-        let params = headers_param(svc, op);
-        let add_headers = |msg: String, error: &str| match op.input_headers {
-            Some(_) => format!("soapws::rt::with_headers({msg}, &headers).map_err({error})?"),
-            None => msg,
-        };
-        match &op.output {
-            Some(_) => {
-                let receive = if op.output_headers.is_some() {
-                    "reply_with_headers"
-                } else {
-                    "reply_or_fault"
-                };
-                let _ = writeln!(
-                    methods,
-                    "pub async fn {op}(&self, request: {input}{params}) -> ::core::result::Result<{out}, soapws::rt::ClientError<{fault}>> {{
-                        let request = {msg};
-                        let reply = self.client.call(request).await;
-                        soapws::rt::{receive}(reply, {expected}, {fault}::from_fault)
-                    }}",
-                    op = op.ident,
-                    out = return_type(svc, op),
-                    expected = op.output.as_ref().map(|(_, e)| body_shape(e)).unwrap_or_default(),
-                    msg = add_headers(
-                        message_request(op),
-                        "|e| soapws::rt::ClientError::Call(soapws::rt::unsendable(e))"
-                    )
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    methods,
-                    "pub async fn {op}(&self, request: {input}{params}) -> ::core::result::Result<(), soapws::rt::CallError> {{
-                        let request = {msg};
-                        self.client.send_one_way(request).await
-                    }}",
-                    op = op.ident,
-                    msg = add_headers(
-                        message_expr(&op.input_action, "request", &op.input),
-                        "soapws::rt::unsendable"
-                    )
-                );
-            }
-        }
-    }
-    let address = svc.address.clone().unwrap_or_default();
-    let connect_callbacks = if duplex {
-        format!(
-            "/// Connects to `url`; requests the service sends back are handled by `callbacks`.
-            pub async fn connect_with_callbacks(url: &str, callbacks: impl {callback}) -> ::core::result::Result<Self, soapws::rt::ConnectError> {{
-                let client = soapws::rt::Client::builder(url).encoding(soapws::rt::default_encoding({binary})).callbacks({callback}Server::new(callbacks)).connect().await?;
-                Ok(Self {{ client }})
-            }}",
-            binary = svc.binary
-        )
-    } else {
-        String::new()
-    };
-    let _ = writeln!(
-        out,
-        "/// A typed client of `{id}`.
-        #[derive(Clone)]
-        pub struct {id}Client {{ client: soapws::rt::Client }}
-        impl {id}Client {{
-            /// The address the WSDL gives (`{address}`).
-            pub const ADDRESS: &'static str = {address:?};
-            /// Connects to `url` with the binding's encoding ({enc}).
-            pub async fn connect(url: &str) -> ::core::result::Result<Self, soapws::rt::ConnectError> {{
-                let client = soapws::rt::Client::builder(url).encoding(soapws::rt::default_encoding({binary})).connect().await?;
-                Ok(Self {{ client }})
-            }}
-            {connect_callbacks}
-            /// A client over a connection you built (encoding, TLS, timeouts, callbacks).
-            pub fn new(client: soapws::rt::Client) -> Self {{ Self {{ client }} }}
-            /// The underlying connection.
-            pub fn inner(&self) -> &soapws::rt::Client {{ &self.client }}
-            {methods}
-        }}",
-        binary = svc.binary,
-        enc = if svc.binary { "binary session" } else { "text" }
-    );
-
-    if duplex {
-        emit_callbacks(out, svc, &callback, &callback_client);
-    }
-}
-
-fn message_request(op: &Op) -> String {
-    format!(
-        "{{ let mut m = {}; m.headers.message_id = Some(soapws::envelope::MessageId::new_random()); m.headers.reply_to = Some(soapws::envelope::EndpointAddress::anonymous()); m }}",
-        message_expr(&op.input_action, "request", &op.input)
-    )
-}
-
-fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
-    let id = &svc.ident;
-    let _ = writeln!(out, "/// The callback contract of `{id}`: what the service calls on its clients.\n#[soapws::async_trait]\npub trait {callback}: Send + Sync + 'static {{");
-    for op in &svc.callbacks {
-        doc(out, &op.doc);
-        let ret = return_type(svc, op);
-        let _ = writeln!(
-            out,
-            "async fn {}(&self, request: {}) -> ::core::result::Result<{ret}, soapws::rt::Fault>;",
-            op.ident,
-            body_type(&op.input)
-        );
-    }
-    let _ = writeln!(out, "}}");
-    let mut arms = String::new();
-    let mut methods = String::new();
-    for op in &svc.callbacks {
-        let reply = reply_arm(op);
-        let _ = writeln!(
-            arms,
-            "{action:?} => {{
-                let input: {input} = soapws::rt::read_message_body(&request, {expected}).map_err(soapws::rt::bad_request)?;
-                match self.0.{op}(input).await {{
-                    {reply}
-                    Err(fault) => Err(soapws::rt::ServiceError::Fault {{ fault, action: \"http://www.w3.org/2005/08/addressing/fault\".to_owned() }}),
-                }}
-            }}",
-            action = op.input_action,
-            input = body_type(&op.input),
-            expected = body_shape(&op.input),
-            op = op.ident
-        );
-        let input = body_type(&op.input);
-        let _ = match &op.output {
-            Some((_, e)) => writeln!(
-                methods,
-                "/// Calls the client's `{op}` and waits for its reply.
-                pub async fn {op}(&self, request: {input}) -> ::core::result::Result<{out}, soapws::rt::ClientError<soapws::rt::Fault>> {{
-                    let reply = self.peer.call({msg}).await;
-                    soapws::rt::reply_or_fault(reply, {expected}, |f| Some(f.clone()))
-                }}",
-                op = op.ident,
-                out = body_type(e),
-                expected = body_shape(e),
-                msg = message_request(op)
-            ),
-            None => writeln!(
-                methods,
-                "/// Sends the client a one-way `{op}`.
-                pub async fn {op}(&self, request: {input}) -> ::core::result::Result<(), soapws::rt::CallError> {{
-                    self.peer.send_one_way({msg}).await
-                }}",
-                op = op.ident,
-                msg = message_expr(&op.input_action, "request", &op.input)
-            ),
-        };
-    }
-    let dispatch = dispatch(&arms);
-    let _ = writeln!(
-        out,
-        "/// Handles the callbacks of `{id}` on the client side.
-        pub struct {callback}Server<T: {callback}>(pub ::std::sync::Arc<T>);
-        impl<T: {callback}> {callback}Server<T> {{
-            /// Handles callbacks with `callbacks`.
-            pub fn new(callbacks: T) -> Self {{ Self(::std::sync::Arc::new(callbacks)) }}
-        }}
-        #[soapws::async_trait]
-        impl<T: {callback}> soapws::rt::Service for {callback}Server<T> {{
-            async fn call(&self, request: soapws::rt::Message, _context: soapws::rt::RequestContext) -> ::core::result::Result<Option<soapws::rt::Message>, soapws::rt::ServiceError> {{
-                let action = request.headers.action.clone().unwrap_or_default();
-                {dispatch}
-            }}
-        }}
-        /// Calls a connected client back, from a `{id}` operation.
-        #[derive(Clone)]
-        pub struct {client} {{ pub peer: soapws::rt::Peer }}
-        impl {client} {{
-            {methods}
-        }}"
-    );
-}
-
-/// Dispatch by action: the match of `arms`, or (no operations) the refusal alone.
-fn dispatch(arms: &str) -> String {
-    let refuse = "Err(soapws::rt::ServiceError::ActionNotSupported(action))";
-    if arms.trim().is_empty() {
-        refuse.to_owned()
-    } else {
-        format!("match action.as_str() {{ {arms} _ => {refuse}, }}")
-    }
-}
-
-/// The Rust type an operation's method returns on success: its output body (with its typed
-/// headers, if the binding declares some), or `()`.
-fn return_type(svc: &Svc, op: &Op) -> String {
-    match (&op.output, op.output_headers) {
-        (Some((_, e)), Some(h)) => format!("({}, {})", body_type(e), svc.header_sets[h].ident),
-        (Some((_, e)), None) => body_type(e),
-        (None, _) => "()".to_owned(),
-    }
-}
-
-/// The typed-headers parameter of an operation whose input has headers.
-fn headers_param(svc: &Svc, op: &Op) -> String {
-    match op.input_headers {
-        Some(h) => format!(", headers: {}", svc.header_sets[h].ident),
-        None => String::new(),
-    }
-}
-
-/// The dispatch arm for an operation's successful result: its reply message (with its typed
-/// headers), or none.
-fn reply_arm(op: &Op) -> String {
-    match (&op.output, op.output_headers) {
-        (Some((action, e)), Some(_)) => format!(
-            "Ok((v, headers)) => Ok(Some(soapws::rt::with_headers({}, &headers).map_err(soapws::rt::unwritable_reply)?)),",
-            message_expr(action, "v", e)
-        ),
-        (Some((action, e)), None) => {
-            format!("Ok(v) => Ok(Some({})),", message_expr(action, "v", e))
-        }
-        (None, _) => "Ok(()) => Ok(None),".to_owned(),
-    }
-}
-
-/// A struct of typed SOAP headers: one optional member per header element.
-fn emit_header_set(out: &mut String, set: &HeaderSet) {
-    let _ = writeln!(
-        out,
-        "/// SOAP headers of a message (absent headers are `None`).\n#[derive(Debug, Clone, PartialEq, Default)]\npub struct {} {{",
-        set.ident
-    );
-    let mut write = String::new();
-    let mut read = String::new();
-    let mut names = String::new();
-    for (member, e) in &set.headers {
-        let _ = writeln!(
-            out,
-            "/// Header `{}`.\npub {member}: ::core::option::Option<{}>,",
-            e.name.local,
-            body_type(e)
-        );
-        let _ = writeln!(
-            write,
-            "if let Some(v) = &self.{member} {{ soapws::rt::add_header(headers, v, {}, {})?; }}",
-            xs(&e.name.local),
-            ns_arg(&e.name.ns)
-        );
-        let _ = writeln!(
-            read,
-            "{member}: soapws::rt::header_value(headers, {:?}, {:?})?,",
-            e.name.local, e.name.ns
-        );
-        let _ = write!(names, "({:?}, {:?}), ", e.name.local, e.name.ns);
-    }
-    let _ = writeln!(
-        out,
-        "}}
-        impl soapws::rt::MessageHeaders for {id} {{
-            const NAMES: &'static [(&'static str, &'static str)] = &[{names}];
-            fn write_headers(&self, headers: &mut soapws::rt::Headers) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
-                {write}
-                Ok(())
-            }}
-            fn read_headers(headers: &soapws::rt::Headers) -> ::core::result::Result<Self, soapws::rt::XmlError> {{
-                Ok(Self {{ {read} }})
-            }}
-        }}",
-        id = set.ident
     );
 }

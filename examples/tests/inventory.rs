@@ -7,7 +7,8 @@
 use soapws::envelope::{Encoding, MessageEncoder};
 use soapws::nbfs::XmlString;
 use soapws::rt::{
-    round_trip, ClientError, DeserializeXml, List, MessageHeaders, SerializeXml, XmlRead,
+    round_trip, AnyAttribute, ClientError, DeserializeXml, List, MessageHeaders, SerializeXml,
+    XmlRead,
 };
 use soapws::transport::handshake::MessageEncoding;
 use soapws::transport::{Client, Server};
@@ -53,6 +54,11 @@ fn text_of<T: SerializeXml + Send + Sync + 'static>(
 fn glass() -> Item {
     Item {
         grades: Some(List(vec![ItemFlags::Fragile])),
+        any_attributes: vec![AnyAttribute {
+            namespace: "urn:vendor".into(),
+            local_name: "batch".into(),
+            value: "B-7".into(),
+        }],
         name: "glass".into(),
         sku_or_barcode_or_aliases: ItemSkuOrBarcodeOrAliases::Sku("G-1".into()),
         flags: List(vec![ItemFlags::Fragile, ItemFlags::Hazardous]),
@@ -160,6 +166,9 @@ fn choices_and_lists_have_the_schema_shape_on_the_wire() {
         "<Flags>Fragile Hazardous</Flags>",
         "<Size>0.5 1.25 30</Size>",
         "<Bin>3</Bin><Shelf>north</Shelf><Bin>4</Bin>",
+        // An open attribute is kept with its namespace.
+        ":batch=\"B-7\"",
+        "=\"urn:vendor\"",
         // A substitution group member stands where its abstract head is referenced.
         "<Factory><Country>PT</Country><Line>3</Line></Factory>",
         // A derived type where its base is declared names itself with xsi:type.

@@ -8,6 +8,7 @@
 use soapws_nbfs::{DateTime, Decimal, EncodeError, Guid, TimeSpan, Value, Writer, XmlString};
 
 use crate::xml::{Node, NodeKind, RawXml, XmlError, XmlRead, XmlReadExt};
+use soapws_nbfs::Attribute;
 
 /// `http://www.w3.org/2001/XMLSchema-instance`
 pub const XSI_NS: XmlString<'static> =
@@ -169,6 +170,63 @@ pub fn write_derived<T: SerializeXml + ?Sized>(
     value.write_attributes(w)?;
     value.write_content(w)?;
     w.end_element()
+}
+
+/// An attribute the schema leaves open (`xs:anyAttribute`), kept as it came.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AnyAttribute {
+    /// Its namespace (empty for none).
+    pub namespace: String,
+    /// Its local name.
+    pub local_name: String,
+    /// Its value, as text.
+    pub value: String,
+}
+
+/// The attributes of the start element the reader is on that are not `known` (`(local name,
+/// namespace)`), namespace declarations, or `xsi:` attributes.
+pub fn read_any_attributes<R: XmlRead + ?Sized>(
+    r: &R,
+    known: &[(&str, &str)],
+) -> Vec<AnyAttribute> {
+    (0..r.attribute_count())
+        .filter_map(|i| match r.attribute(i) {
+            Attribute::Value {
+                local_name,
+                namespace,
+                value,
+                ..
+            } if namespace != XSI_NS.as_str()
+                && !known
+                    .iter()
+                    .any(|&(l, ns)| local_name == *l && namespace == *ns) =>
+            {
+                Some(AnyAttribute {
+                    namespace: namespace.as_str().to_owned(),
+                    local_name: local_name.as_str().to_owned(),
+                    value: value.to_text(),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Writes kept open attributes on the open start tag.
+pub fn write_any_attributes(
+    w: &mut Writer<'_>,
+    attributes: &[AnyAttribute],
+) -> Result<(), EncodeError> {
+    for a in attributes {
+        let ns = (!a.namespace.is_empty()).then(|| XmlString::dynamic(&a.namespace));
+        w.attribute(
+            None,
+            XmlString::dynamic(&a.local_name),
+            ns,
+            &Value::Str(&a.value),
+        )?;
+    }
+    Ok(())
 }
 
 /// A required member that was not there.

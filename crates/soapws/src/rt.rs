@@ -4,8 +4,9 @@
 use std::fmt;
 
 pub use soapws_envelope::ser::{
-    enter, is_nil, missing, next_child, next_part, skip_nil, write_derived, write_nil, xsi_type,
-    DeserializeXml, List, SerializeXml, SimpleValue,
+    enter, is_nil, missing, next_child, next_part, read_any_attributes, skip_nil,
+    write_any_attributes, write_derived, write_nil, xsi_type, AnyAttribute, DeserializeXml, List,
+    SerializeXml, SimpleValue,
 };
 pub use soapws_envelope::xml::{RawXml, XmlError, XmlRead, XmlReadExt};
 pub use soapws_envelope::{Fault, Header, Headers, Message, WriteBody};

@@ -174,6 +174,9 @@ pub(super) fn emit_struct(out: &mut String, s: &Struct) {
     if s.any {
         let _ = writeln!(out, "/// Elements the schema leaves open (`xs:any`), kept as they came.\npub any: ::std::vec::Vec<soapws::rt::RawXml>,");
     }
+    if s.any_attributes {
+        let _ = writeln!(out, "/// Attributes the schema leaves open (`xs:anyAttribute`), kept as they came.\npub any_attributes: ::std::vec::Vec<soapws::rt::AnyAttribute>,");
+    }
     let _ = writeln!(out, "}}");
     write_serializer(out, s);
     write_deserializer(out, s);
@@ -265,6 +268,12 @@ fn write_serializer(out: &mut String, s: &Struct) {
             ),
         };
     }
+    if s.any_attributes {
+        let _ = writeln!(
+            attrs,
+            "soapws::rt::write_any_attributes(w, &self.any_attributes)?;"
+        );
+    }
     if s.value.is_some() {
         let _ = writeln!(
             content,
@@ -307,6 +316,19 @@ fn write_deserializer(out: &mut String, s: &Struct) {
             _ => format!("out.{} = Some({conv});", f.ident),
         };
         let _ = writeln!(read, "if let Some(v) = soapws::rt::XmlReadExt::attribute_value(r, {:?}, {ns:?}) {{ {assign} }}", f.name.local);
+    }
+    if s.any_attributes {
+        let known: Vec<String> = s
+            .fields
+            .iter()
+            .filter(|f| f.attribute)
+            .map(|f| format!("({:?}, {:?})", f.name.local, f.name.ns))
+            .collect();
+        let _ = writeln!(
+            read,
+            "out.any_attributes = soapws::rt::read_any_attributes(r, &[{}]);",
+            known.join(", ")
+        );
     }
     let elements: Vec<&Field> = s.fields.iter().filter(|f| !f.attribute).collect();
     if let Some(v) = &s.value {

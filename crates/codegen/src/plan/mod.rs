@@ -75,6 +75,8 @@ pub(crate) struct Struct {
     pub(crate) fields: Vec<Field>,
     /// Unknown child elements are kept in `any: Vec<RawXml>`.
     pub(crate) any: bool,
+    /// Unknown attributes are kept in `any_attributes: Vec<AnyAttribute>` (`xs:anyAttribute`).
+    pub(crate) any_attributes: bool,
     /// Text content of a simpleContent type, in `value`.
     pub(crate) value: Option<Ty>,
     /// The parts of a multi-part message: read from the body itself, not from an element.

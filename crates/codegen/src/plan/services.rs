@@ -342,6 +342,7 @@ impl<'d> Planner<'d> {
             doc: Some(format!("The parts of message `{}`.", message.local)),
             fields: Vec::new(),
             any: false,
+            any_attributes: false,
             value: None,
             parts: true,
         };
@@ -387,6 +388,7 @@ impl<'d> Planner<'d> {
             doc: None,
             fields: Vec::new(),
             any: false,
+            any_attributes: false,
             value: None,
             parts: false,
         };

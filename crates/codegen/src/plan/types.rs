@@ -194,12 +194,15 @@ impl<'d> Planner<'d> {
             doc: c.documentation.clone().or(doc),
             fields: Vec::new(),
             any: false,
+            any_attributes: false,
             value: None,
             parts: false,
         };
         let mut idents = Unique::default();
         idents.claim("any".into());
+        idents.claim("any_attributes".into());
         idents.claim("value".into());
+        s.any_attributes = c.any_attribute;
         // Inherited members first (extension flattens the base).
         if let Some(d) = &c.base {
             if d.extension {
@@ -213,6 +216,7 @@ impl<'d> Planner<'d> {
                             s.fields.push(Field { ident, ..f });
                         }
                         s.any |= inherited.any;
+                        s.any_attributes |= inherited.any_attributes;
                         s.value = s.value.or(inherited.value);
                     }
                 } else if d.base.ns == XSD || d.base.ns == SER {

@@ -317,7 +317,7 @@ impl<'a> Reader<'a> {
             .namespaces
             .iter()
             .rev()
-            .find(|(p, _)| crate::string::short_eq(p, prefix))
+            .find(|(p, _)| crate::string::short_eq(p.as_bytes(), prefix.as_bytes()))
         {
             return Some(*ns);
         }

@@ -30,13 +30,16 @@ pub(crate) struct BinaryNode<'a> {
     session: Option<&'a mut WriterSession>,
 }
 
-/// A string's UTF-16 length (what .NET counts as its length).
+/// A string's UTF-16 length (what .NET counts as its length), from the UTF-8 bytes: one unit per
+/// lead byte, a second for the lead bytes of 4-byte sequences (characters beyond the BMP).
+#[inline]
 fn utf16_len(s: &str) -> usize {
     if s.is_ascii() {
-        s.len()
-    } else {
-        s.chars().map(char::len_utf16).sum()
+        return s.len();
     }
+    s.bytes()
+        .map(|b| usize::from(b as i8 >= -0x40) + usize::from(b >= 0xF0))
+        .sum()
 }
 
 impl<'a> BinaryNode<'a> {

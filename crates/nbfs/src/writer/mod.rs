@@ -267,9 +267,10 @@ impl<'s> Writer<'s> {
         match (prefix, ns) {
             (p, None) => {
                 let p = p.unwrap_or("");
-                match self.ns.lookup_namespace(p) {
-                    Some(_) => Ok(Prefix::Given(p)),
-                    None => Err(EncodeError::UndeclaredPrefix(p.to_owned())),
+                if self.ns.is_bound(p) {
+                    Ok(Prefix::Given(p))
+                } else {
+                    Err(EncodeError::UndeclaredPrefix(p.to_owned()))
                 }
             }
             (None, Some(ns)) => match self.ns.lookup_prefix(ns, false) {
@@ -326,7 +327,7 @@ impl<'s> Writer<'s> {
             }
             (None | Some(""), _) => Prefix::Given(""),
             (Some(p), None) => {
-                if self.ns.lookup_namespace(p).is_none() {
+                if !self.ns.is_bound(p) {
                     return Err(EncodeError::UndeclaredPrefix(p.to_owned()));
                 }
                 Prefix::Given(p)
@@ -659,17 +660,9 @@ fn write_value<N: Node>(n: &mut N, value: &Value<'_>, joined: bool) -> Result<()
 /// Refuses names that would change the markup when written as XML text: white space, `<`, `>`,
 /// `&`, quotes, `=`, `/`, `!`, `?`, and a colon in a local name or prefix. (Binary XML can carry
 /// any string; the reader takes what it is given, the writer only writes names.)
+#[inline]
 fn check_name(local: &str, prefix: Option<&str>) -> Result<(), EncodeError> {
-    let bad = |s: &str| {
-        s.chars().any(|c| {
-            c.is_whitespace()
-                || matches!(
-                    c,
-                    '<' | '>' | '&' | '"' | '\'' | '=' | '/' | '!' | '?' | ':'
-                )
-        })
-    };
-    if bad(local) || prefix.is_some_and(bad) {
+    if bad_name(local) || prefix.is_some_and(bad_name) {
         return Err(EncodeError::InvalidName(
             "a name with white space, markup characters or a colon",
         ));
@@ -677,9 +670,59 @@ fn check_name(local: &str, prefix: Option<&str>) -> Result<(), EncodeError> {
     Ok(())
 }
 
+/// The bytes a name may hold without a closer look: ASCII other than the white space
+/// `char::is_whitespace` knows (tab, LF, VT, FF, CR, space) and the markup characters.
+const NAME_BYTE_OK: [bool; 256] = {
+    let mut ok = [false; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        ok[b] = true;
+        b += 1;
+    }
+    let bad = b"\t\n\x0B\x0C\r <>&\"'=/!?:";
+    let mut i = 0;
+    while i < bad.len() {
+        ok[bad[i] as usize] = false;
+        i += 1;
+    }
+    ok
+};
+
+/// True when `s` holds a character [`check_name`] refuses: a table lookup per byte for ASCII
+/// names, `char::is_whitespace` for the others.
+#[inline]
+fn bad_name(s: &str) -> bool {
+    if s.bytes().all(|b| NAME_BYTE_OK[usize::from(b)]) {
+        return false;
+    }
+    s.chars().any(|c| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '<' | '>' | '&' | '"' | '\'' | '=' | '/' | '!' | '?' | ':'
+            )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-wise test agrees with the character-wise rule for every ASCII character.
+    #[test]
+    fn ascii_name_set_matches_the_rule() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let rule = c.is_whitespace()
+                || matches!(
+                    c,
+                    '<' | '>' | '&' | '"' | '\'' | '=' | '/' | '!' | '?' | ':'
+                );
+            assert_eq!(bad_name(c.encode_utf8(&mut [0; 4])), rule, "{b:#04x}");
+        }
+        assert!(bad_name("a\u{2003}b"));
+        assert!(!bad_name("Zürich"));
+    }
 
     /// A name read from binary XML may hold anything; written as text it must not inject markup
     /// (found by fuzzing: an element named `b x="1"` became an attribute).

@@ -117,12 +117,13 @@ impl<'a> BinaryNode<'a> {
     }
 
     /// A fixed-size text record (`GetTextNodeBuffer(size)`): type byte plus payload.
-    fn text_node_fixed(&mut self, t: u8, payload: &[u8]) {
-        self.request(1 + payload.len());
+    #[inline]
+    fn text_node_fixed<const N: usize>(&mut self, t: u8, payload: [u8; N]) {
+        self.request(1 + N);
         self.text_node = Some(self.out.len());
         self.out.push(t);
-        self.out.extend_from_slice(payload);
-        self.buffered += 1 + payload.len();
+        self.out.extend_from_slice(&payload);
+        self.buffered += 1 + N;
     }
 
     /// Type byte (8/16/32-bit variant chosen by `len`) and length of a length-prefixed text record.
@@ -152,6 +153,14 @@ impl<'a> BinaryNode<'a> {
     fn name(&mut self, s: &str) {
         if s.is_empty() {
             self.byte(0);
+            return;
+        }
+        // A short name whose request (1 + 3 × its UTF-16 length, at most its UTF-8 length)
+        // fits the buffer even counted by bytes: no need to count its UTF-16 units.
+        if s.len() < 42 && self.buffered + 1 + 3 * s.len() <= BUFFER_SIZE {
+            self.out.push(s.len() as u8);
+            self.out.extend_from_slice(s.as_bytes());
+            self.buffered += 1 + s.len();
             return;
         }
         let units = utf16_len(s);
@@ -456,23 +465,23 @@ impl Node for BinaryNode<'_> {
         match v {
             0 => self.text_node_byte(r::ZERO_TEXT),
             1 => self.text_node_byte(r::ONE_TEXT),
-            -128..=127 => self.text_node_fixed(r::INT8_TEXT, &(v as i8).to_le_bytes()),
-            -32768..=32767 => self.text_node_fixed(r::INT16_TEXT, &(v as i16).to_le_bytes()),
-            _ => self.text_node_fixed(r::INT32_TEXT, &v.to_le_bytes()),
+            -128..=127 => self.text_node_fixed(r::INT8_TEXT, (v as i8).to_le_bytes()),
+            -32768..=32767 => self.text_node_fixed(r::INT16_TEXT, (v as i16).to_le_bytes()),
+            _ => self.text_node_fixed(r::INT32_TEXT, v.to_le_bytes()),
         }
     }
 
     fn int64(&mut self, v: i64) {
         match i32::try_from(v) {
             Ok(v) => self.int32(v),
-            Err(_) => self.text_node_fixed(r::INT64_TEXT, &v.to_le_bytes()),
+            Err(_) => self.text_node_fixed(r::INT64_TEXT, v.to_le_bytes()),
         }
     }
 
     fn uint64(&mut self, v: u64) {
         match i64::try_from(v) {
             Ok(v) => self.int64(v),
-            Err(_) => self.text_node_fixed(r::UINT64_TEXT, &v.to_le_bytes()),
+            Err(_) => self.text_node_fixed(r::UINT64_TEXT, v.to_le_bytes()),
         }
     }
 
@@ -482,7 +491,7 @@ impl Node for BinaryNode<'_> {
         if (-TWO_POW_63..TWO_POW_63).contains(&v) && (v as i64) as f32 == v {
             self.int64(v as i64);
         } else {
-            self.text_node_fixed(r::FLOAT_TEXT, &v.to_le_bytes());
+            self.text_node_fixed(r::FLOAT_TEXT, v.to_le_bytes());
         }
     }
 
@@ -492,28 +501,28 @@ impl Node for BinaryNode<'_> {
         if (f64::from(f32::MIN)..=f64::from(f32::MAX)).contains(&v) && f64::from(f) == v {
             self.float(f);
         } else {
-            self.text_node_fixed(r::DOUBLE_TEXT, &v.to_le_bytes());
+            self.text_node_fixed(r::DOUBLE_TEXT, v.to_le_bytes());
         }
     }
 
     fn decimal(&mut self, v: Decimal) {
-        self.text_node_fixed(r::DECIMAL_TEXT, &v.to_bytes());
+        self.text_node_fixed(r::DECIMAL_TEXT, v.to_bytes());
     }
 
     fn date_time(&mut self, v: DateTime) {
-        self.text_node_fixed(r::DATE_TIME_TEXT, &v.to_wire().to_le_bytes());
+        self.text_node_fixed(r::DATE_TIME_TEXT, v.to_wire().to_le_bytes());
     }
 
     fn time_span(&mut self, v: TimeSpan) {
-        self.text_node_fixed(r::TIME_SPAN_TEXT, &v.0.to_le_bytes());
+        self.text_node_fixed(r::TIME_SPAN_TEXT, v.0.to_le_bytes());
     }
 
     fn guid(&mut self, v: Guid) {
-        self.text_node_fixed(r::UUID_TEXT, &v.0);
+        self.text_node_fixed(r::UUID_TEXT, v.0);
     }
 
     fn unique_id(&mut self, v: Guid) {
-        self.text_node_fixed(r::UNIQUE_ID_TEXT, &v.0);
+        self.text_node_fixed(r::UNIQUE_ID_TEXT, v.0);
     }
 
     /// One Bytes record holding `trail` then `data` (.NET `WriteBase64Text`).

@@ -593,6 +593,7 @@ impl<'s> Writer<'s> {
     }
 
     /// Ends the start tag if one is open: writes its namespace declarations.
+    #[inline]
     fn close_start_tag(&mut self) {
         if self.start_tag_open {
             self.start_tag_open = false;
@@ -601,7 +602,15 @@ impl<'s> Writer<'s> {
         }
     }
 
+    /// Writes the namespace declarations of the open start tag.
+    #[inline]
     fn declare_namespaces(&mut self) {
+        if self.ns.declares_at(self.depth) {
+            self.write_declarations();
+        }
+    }
+
+    fn write_declarations(&mut self) {
         let count = self.ns.count_at(self.depth);
         with_node!(&mut self.out, n => {
             for from_end in (1..=count).rev() {
@@ -688,11 +697,34 @@ const NAME_BYTE_OK: [bool; 256] = {
     ok
 };
 
+/// True when every byte of `b` is in 0x40..=0x7F (letters, `@`, `[\]^_`, backquote, `{|}~`, DEL),
+/// which [`check_name`] never refuses: most names. Tests words (overlapping at the ends)
+/// rather than bytes.
+#[inline]
+fn letters_only(b: &[u8]) -> bool {
+    const HIGH_BITS: u64 = 0xC0C0_C0C0_C0C0_C0C0;
+    const BIT_6: u64 = 0x4040_4040_4040_4040;
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes")) & HIGH_BITS == BIT_6;
+    let half = |c: &[u8]| {
+        u32::from_le_bytes(c.try_into().expect("4 bytes")) & HIGH_BITS as u32 == BIT_6 as u32
+    };
+    let n = b.len();
+    match n {
+        0 => true,
+        1..=3 => {
+            let (x, y, z) = (b[0], b[n / 2], b[n - 1]);
+            (x | y | z) & 0x80 == 0 && x & y & z & 0x40 != 0
+        }
+        4..=8 => half(&b[..4]) && half(&b[n - 4..]),
+        _ => b.chunks_exact(8).all(word) && word(&b[n - 8..]),
+    }
+}
+
 /// True when `s` holds a character [`check_name`] refuses: a table lookup per byte for ASCII
 /// names, `char::is_whitespace` for the others.
 #[inline]
 fn bad_name(s: &str) -> bool {
-    if s.bytes().all(|b| NAME_BYTE_OK[usize::from(b)]) {
+    if letters_only(s.as_bytes()) || s.bytes().all(|b| NAME_BYTE_OK[usize::from(b)]) {
         return false;
     }
     s.chars().any(|c| {
@@ -719,6 +751,30 @@ mod tests {
                     '<' | '>' | '&' | '"' | '\'' | '=' | '/' | '!' | '?' | ':'
                 );
             assert_eq!(bad_name(c.encode_utf8(&mut [0; 4])), rule, "{b:#04x}");
+        }
+        for s in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "Abcd",
+            "InStock",
+            "Histogram",
+            "LongerNameOfSixteen",
+        ] {
+            assert!(letters_only(s.as_bytes()), "{s}");
+        }
+        for s in [
+            "1",
+            "a1",
+            "1bc",
+            "ab-c",
+            "Line1",
+            "abcdefgh.",
+            "ü",
+            "Zürich",
+        ] {
+            assert!(!letters_only(s.as_bytes()), "{s}");
         }
         assert!(bad_name("a\u{2003}b"));
         assert!(!bad_name("Zürich"));

@@ -32,6 +32,9 @@ pub(crate) struct Namespaces {
     entries: Vec<Entry>,
     /// The entry the last prefix lookup found (.NET's `_lastNameSpace` cache).
     last: Option<usize>,
+    /// The entry the last [`Namespaces::is_bound`] found: elements in a row mostly use the same
+    /// prefix. Only a hint (checked before use), so scope changes need not reset it.
+    bound_hint: usize,
     /// Counter for `d{depth}p{n}` prefixes of the current element.
     generated: usize,
 }
@@ -57,6 +60,7 @@ impl Namespaces {
             arena: String::with_capacity(256),
             entries: Vec::with_capacity(8),
             last: None,
+            bound_hint: 0,
             generated: 0,
         };
         ns.entries.push(Entry {
@@ -105,8 +109,23 @@ impl Namespaces {
 
     /// True when `prefix` is bound in scope (declared, or `xml`/`xmlns`).
     #[inline]
-    pub(crate) fn is_bound(&self, prefix: &str) -> bool {
-        self.find_prefix(prefix).is_some() || fixed_namespace(prefix).is_some()
+    pub(crate) fn is_bound(&mut self, prefix: &str) -> bool {
+        if let Some(e) = self.entries.get(self.bound_hint) {
+            if self.has_prefix(e, prefix) {
+                return true;
+            }
+        }
+        match self
+            .entries
+            .iter()
+            .rposition(|e| self.has_prefix(e, prefix))
+        {
+            Some(i) => {
+                self.bound_hint = i;
+                true
+            }
+            None => fixed_namespace(prefix).is_some(),
+        }
     }
 
     /// The prefix .NET's `LookupPrefix` (or, with `attribute`, `LookupAttributePrefix`, which
@@ -248,6 +267,12 @@ impl Namespaces {
     /// Starts a new element's scope.
     pub(crate) fn enter(&mut self) {
         self.generated = 0;
+    }
+
+    /// True when the element at `depth` declared something (its declarations are the last).
+    #[inline]
+    pub(crate) fn declares_at(&self, depth: usize) -> bool {
+        depth > 0 && self.entries.last().is_some_and(|e| e.depth == depth)
     }
 
     /// Number of declarations made at `depth` (the last ones).

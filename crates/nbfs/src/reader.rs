@@ -369,6 +369,7 @@ impl<'a> Reader<'a> {
     /// Moves to the next node and says what it is; the node is then read with
     /// [`Reader::element`], [`Reader::value`], [`Reader::comment`] or [`Reader::array`]. The
     /// same checks as [`Reader::next_event`], without building an event.
+    #[inline]
     pub fn read(&mut self) -> Result<NodeType, DecodeError> {
         if let Some(len) = self.ended_scope.take() {
             self.namespaces.truncate(len);

@@ -150,17 +150,24 @@ impl<'a> BinaryNode<'a> {
     }
 
     /// A String (prefix, local name, namespace, comment): MB31 length + UTF-8.
+    #[inline]
     fn name(&mut self, s: &str) {
-        if s.is_empty() {
-            self.byte(0);
-            return;
-        }
         // A short name whose request (1 + 3 × its UTF-16 length, at most its UTF-8 length)
         // fits the buffer even counted by bytes: no need to count its UTF-16 units.
-        if s.len() < 42 && self.buffered + 1 + 3 * s.len() <= BUFFER_SIZE {
+        if !s.is_empty() && s.len() < 42 && self.buffered + 1 + 3 * s.len() <= BUFFER_SIZE {
             self.out.push(s.len() as u8);
             self.out.extend_from_slice(s.as_bytes());
             self.buffered += 1 + s.len();
+        } else {
+            self.any_name(s);
+        }
+    }
+
+    /// [`BinaryNode::name`] for any length and buffer state.
+    #[inline(never)]
+    fn any_name(&mut self, s: &str) {
+        if s.is_empty() {
+            self.byte(0);
             return;
         }
         let units = utf16_len(s);

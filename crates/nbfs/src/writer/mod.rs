@@ -724,7 +724,13 @@ fn letters_only(b: &[u8]) -> bool {
 /// names, `char::is_whitespace` for the others.
 #[inline]
 fn bad_name(s: &str) -> bool {
-    if letters_only(s.as_bytes()) || s.bytes().all(|b| NAME_BYTE_OK[usize::from(b)]) {
+    !letters_only(s.as_bytes()) && bad_name_bytewise(s)
+}
+
+/// [`bad_name`] past the letters-only test.
+#[inline(never)]
+fn bad_name_bytewise(s: &str) -> bool {
+    if s.bytes().all(|b| NAME_BYTE_OK[usize::from(b)]) {
         return false;
     }
     s.chars().any(|c| {

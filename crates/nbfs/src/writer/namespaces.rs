@@ -110,11 +110,15 @@ impl Namespaces {
     /// True when `prefix` is bound in scope (declared, or `xml`/`xmlns`).
     #[inline]
     pub(crate) fn is_bound(&mut self, prefix: &str) -> bool {
-        if let Some(e) = self.entries.get(self.bound_hint) {
-            if self.has_prefix(e, prefix) {
-                return true;
-            }
+        match self.entries.get(self.bound_hint) {
+            Some(e) if self.has_prefix(e, prefix) => true,
+            _ => self.find_binding(prefix),
         }
+    }
+
+    /// [`Namespaces::is_bound`] past the hint: searches the scopes and remembers the entry.
+    #[inline(never)]
+    fn find_binding(&mut self, prefix: &str) -> bool {
         match self
             .entries
             .iter()

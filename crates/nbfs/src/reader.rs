@@ -211,6 +211,19 @@ pub struct Reader<'a> {
     value: Value<'a>,
     comment: &'a str,
     array: (ArrayType, &'a [u8]),
+    /// Names read lately, by [`name_slot`]: a document repeats its names, and an equal one
+    /// found here needs no UTF-8 validation.
+    recent_names: [&'a str; RECENT_NAMES],
+}
+
+/// Size of [`Reader`]'s cache of recent names.
+const RECENT_NAMES: usize = 16;
+
+/// Where a name of these bytes is kept in the cache of recent names.
+#[inline]
+fn name_slot(bytes: &[u8]) -> usize {
+    let first = bytes.first().map_or(0, |&b| usize::from(b));
+    (bytes.len() + 3 * first) % RECENT_NAMES
 }
 
 impl<'a> Reader<'a> {
@@ -237,6 +250,7 @@ impl<'a> Reader<'a> {
             value: Value::Str(""),
             comment: "",
             array: (ArrayType::Bool, &[]),
+            recent_names: [""; RECENT_NAMES],
         }
     }
 
@@ -485,7 +499,7 @@ impl<'a> Reader<'a> {
 
     fn prefix(&mut self) -> Result<&'a str, DecodeError> {
         let at = self.cur.position();
-        let p = self.cur.string()?;
+        let p = self.name_string()?;
         match p {
             "" => Err(self.cur.error_at(at, K::InvalidName("empty prefix"))),
             "xmlns" => Err(self.cur.error_at(at, K::InvalidName("prefix 'xmlns'"))),
@@ -494,7 +508,23 @@ impl<'a> Reader<'a> {
     }
 
     fn inline_name(&mut self) -> Result<XmlString<'a>, DecodeError> {
-        self.cur.string().map(XmlString::inline)
+        self.name_string().map(XmlString::inline)
+    }
+
+    /// A String record field holding a name or prefix. An equal name read before is returned
+    /// from the cache (the same text, borrowed from its earlier occurrence in the input).
+    fn name_string(&mut self) -> Result<&'a str, DecodeError> {
+        let len = self.cur.mb31()? as usize;
+        let at = self.cur.position();
+        let bytes = self.cur.take(len)?;
+        let slot = name_slot(bytes);
+        let recent = self.recent_names[slot];
+        if crate::string::short_eq(recent.as_bytes(), bytes) {
+            return Ok(recent);
+        }
+        let name = std::str::from_utf8(bytes).map_err(|_| self.cur.error_at(at, K::InvalidUtf8))?;
+        self.recent_names[slot] = name;
+        Ok(name)
     }
 
     fn dictionary_string(&mut self) -> Result<XmlString<'a>, DecodeError> {

@@ -214,6 +214,9 @@ pub struct Reader<'a> {
     /// Names read lately, by [`name_slot`]: a document repeats its names, and an equal one
     /// found here needs no UTF-8 validation.
     recent_names: [&'a str; RECENT_NAMES],
+    /// The last prefix an element was resolved with, and its namespace, while the
+    /// declarations in scope stay the same (elements in a row mostly share their prefix).
+    last_binding: Option<(&'a str, XmlString<'a>)>,
 }
 
 /// Size of [`Reader`]'s cache of recent names.
@@ -251,6 +254,7 @@ impl<'a> Reader<'a> {
             comment: "",
             array: (ArrayType::Bool, &[]),
             recent_names: [""; RECENT_NAMES],
+            last_binding: None,
         }
     }
 
@@ -386,7 +390,10 @@ impl<'a> Reader<'a> {
     #[inline]
     pub fn read(&mut self) -> Result<NodeType, DecodeError> {
         if let Some(len) = self.ended_scope.take() {
-            self.namespaces.truncate(len);
+            if len < self.namespaces.len() {
+                self.namespaces.truncate(len);
+                self.last_binding = None;
+            }
         }
         if self.pending_end {
             self.pending_end = false;
@@ -429,7 +436,7 @@ impl<'a> Reader<'a> {
                 Ok(NodeType::Array)
             }
             _ if r::is_element(t) => {
-                self.element = self.start_element(t, at)?;
+                self.start_element(t, at)?;
                 self.open.push(self.scope_start);
                 Ok(NodeType::StartElement)
             }
@@ -462,9 +469,10 @@ impl<'a> Reader<'a> {
         NodeType::EndElement
     }
 
-    /// Reads an element record and its attributes; declarations stay in scope from
-    /// `self.scope_start`.
-    fn start_element(&mut self, t: u8, at: usize) -> Result<Element<'a>, DecodeError> {
+    /// Reads an element record and its attributes into `self.element` (in place: a returned
+    /// element would be copied right after its fields were stored, which stalls);
+    /// declarations stay in scope from `self.scope_start`.
+    fn start_element(&mut self, t: u8, at: usize) -> Result<(), DecodeError> {
         if self.open.len() >= self.quotas.max_depth {
             return Err(self
                 .cur
@@ -486,15 +494,23 @@ impl<'a> Reader<'a> {
         }
         self.scope_start = self.namespaces.len();
         self.read_attributes()?;
-        let namespace = self.lookup_namespace(prefix).ok_or_else(|| {
-            self.cur
-                .error_at(at, K::UndeclaredPrefix(prefix.to_owned()))
-        })?;
-        Ok(Element {
+        let namespace = match self.last_binding {
+            Some((p, ns)) if crate::string::short_eq(p.as_bytes(), prefix.as_bytes()) => ns,
+            _ => {
+                let ns = self.lookup_namespace(prefix).ok_or_else(|| {
+                    self.cur
+                        .error_at(at, K::UndeclaredPrefix(prefix.to_owned()))
+                })?;
+                self.last_binding = Some((prefix, ns));
+                ns
+            }
+        };
+        self.element = Element {
             prefix,
             local_name,
             namespace,
-        })
+        };
+        Ok(())
     }
 
     fn prefix(&mut self) -> Result<&'a str, DecodeError> {
@@ -620,6 +636,7 @@ impl<'a> Reader<'a> {
 
     fn xmlns(&mut self, prefix: &'a str, namespace: XmlString<'a>) -> Attribute<'a> {
         self.namespaces.push((prefix, namespace));
+        self.last_binding = None;
         Attribute::Xmlns { prefix, namespace }
     }
 
@@ -705,7 +722,7 @@ impl<'a> Reader<'a> {
                 },
             ));
         }
-        self.element = self.start_element(et, at)?;
+        self.start_element(et, at)?;
         self.ended_scope = Some(self.scope_start);
         let end_at = self.cur.position();
         let end = self.cur.u8()?;

@@ -237,9 +237,10 @@ impl<'a> Reader<'a> {
             dictionary: None,
             session: None,
             quotas: Quotas::default(),
-            namespaces: Vec::new(),
-            open: Vec::new(),
-            attributes: Vec::new(),
+            // Room for a typical SOAP message, so reading one does not grow these step by step.
+            namespaces: Vec::with_capacity(16),
+            open: Vec::with_capacity(16),
+            attributes: Vec::with_capacity(8),
             pending_end: false,
             ended_scope: None,
             fragment: false,

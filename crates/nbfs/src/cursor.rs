@@ -97,7 +97,19 @@ impl<'a> Cursor<'a> {
     }
 
     /// A MultiByteInt31 ([MC-NBFX] 2.1.2). Over-long encodings are accepted, as .NET does.
+    #[inline]
     pub(crate) fn mb31(&mut self) -> Result<u32, DecodeError> {
+        match self.peek() {
+            Some(b) if b < 0x80 => {
+                self.pos += 1;
+                Ok(u32::from(b))
+            }
+            _ => self.mb31_multi(),
+        }
+    }
+
+    /// [`Cursor::mb31`] past a one-byte value.
+    fn mb31_multi(&mut self) -> Result<u32, DecodeError> {
         let at = self.pos;
         let mut value: u32 = 0;
         for i in 0..5 {

@@ -211,6 +211,22 @@ pub struct Reader<'a> {
     value: Value<'a>,
     comment: &'a str,
     array: (ArrayType, &'a [u8]),
+    /// Names read lately, by [`name_slot`]: a document repeats its names, and an equal one
+    /// found here needs no UTF-8 validation.
+    recent_names: [&'a str; RECENT_NAMES],
+    /// The last prefix an element was resolved with, and its namespace, while the
+    /// declarations in scope stay the same (elements in a row mostly share their prefix).
+    last_binding: Option<(&'a str, XmlString<'a>)>,
+}
+
+/// Size of [`Reader`]'s cache of recent names.
+const RECENT_NAMES: usize = 16;
+
+/// Where a name of these bytes is kept in the cache of recent names.
+#[inline]
+fn name_slot(bytes: &[u8]) -> usize {
+    let first = bytes.first().map_or(0, |&b| usize::from(b));
+    (bytes.len() + 3 * first) % RECENT_NAMES
 }
 
 impl<'a> Reader<'a> {
@@ -221,9 +237,10 @@ impl<'a> Reader<'a> {
             dictionary: None,
             session: None,
             quotas: Quotas::default(),
-            namespaces: Vec::new(),
-            open: Vec::new(),
-            attributes: Vec::new(),
+            // Room for a typical SOAP message, so reading one does not grow these step by step.
+            namespaces: Vec::with_capacity(16),
+            open: Vec::with_capacity(16),
+            attributes: Vec::with_capacity(8),
             pending_end: false,
             ended_scope: None,
             fragment: false,
@@ -237,6 +254,8 @@ impl<'a> Reader<'a> {
             value: Value::Str(""),
             comment: "",
             array: (ArrayType::Bool, &[]),
+            recent_names: [""; RECENT_NAMES],
+            last_binding: None,
         }
     }
 
@@ -317,7 +336,7 @@ impl<'a> Reader<'a> {
             .namespaces
             .iter()
             .rev()
-            .find(|(p, _)| crate::string::short_eq(p, prefix))
+            .find(|(p, _)| crate::string::short_eq(p.as_bytes(), prefix.as_bytes()))
         {
             return Some(*ns);
         }
@@ -369,9 +388,13 @@ impl<'a> Reader<'a> {
     /// Moves to the next node and says what it is; the node is then read with
     /// [`Reader::element`], [`Reader::value`], [`Reader::comment`] or [`Reader::array`]. The
     /// same checks as [`Reader::next_event`], without building an event.
+    #[inline]
     pub fn read(&mut self) -> Result<NodeType, DecodeError> {
         if let Some(len) = self.ended_scope.take() {
-            self.namespaces.truncate(len);
+            if len < self.namespaces.len() {
+                self.namespaces.truncate(len);
+                self.last_binding = None;
+            }
         }
         if self.pending_end {
             self.pending_end = false;
@@ -414,7 +437,7 @@ impl<'a> Reader<'a> {
                 Ok(NodeType::Array)
             }
             _ if r::is_element(t) => {
-                self.element = self.start_element(t, at)?;
+                self.start_element(t, at)?;
                 self.open.push(self.scope_start);
                 Ok(NodeType::StartElement)
             }
@@ -447,9 +470,10 @@ impl<'a> Reader<'a> {
         NodeType::EndElement
     }
 
-    /// Reads an element record and its attributes; declarations stay in scope from
-    /// `self.scope_start`.
-    fn start_element(&mut self, t: u8, at: usize) -> Result<Element<'a>, DecodeError> {
+    /// Reads an element record and its attributes into `self.element` (in place: a returned
+    /// element would be copied right after its fields were stored, which stalls);
+    /// declarations stay in scope from `self.scope_start`.
+    fn start_element(&mut self, t: u8, at: usize) -> Result<(), DecodeError> {
         if self.open.len() >= self.quotas.max_depth {
             return Err(self
                 .cur
@@ -471,20 +495,28 @@ impl<'a> Reader<'a> {
         }
         self.scope_start = self.namespaces.len();
         self.read_attributes()?;
-        let namespace = self.lookup_namespace(prefix).ok_or_else(|| {
-            self.cur
-                .error_at(at, K::UndeclaredPrefix(prefix.to_owned()))
-        })?;
-        Ok(Element {
+        let namespace = match self.last_binding {
+            Some((p, ns)) if crate::string::short_eq(p.as_bytes(), prefix.as_bytes()) => ns,
+            _ => {
+                let ns = self.lookup_namespace(prefix).ok_or_else(|| {
+                    self.cur
+                        .error_at(at, K::UndeclaredPrefix(prefix.to_owned()))
+                })?;
+                self.last_binding = Some((prefix, ns));
+                ns
+            }
+        };
+        self.element = Element {
             prefix,
             local_name,
             namespace,
-        })
+        };
+        Ok(())
     }
 
     fn prefix(&mut self) -> Result<&'a str, DecodeError> {
         let at = self.cur.position();
-        let p = self.cur.string()?;
+        let p = self.name_string()?;
         match p {
             "" => Err(self.cur.error_at(at, K::InvalidName("empty prefix"))),
             "xmlns" => Err(self.cur.error_at(at, K::InvalidName("prefix 'xmlns'"))),
@@ -493,7 +525,23 @@ impl<'a> Reader<'a> {
     }
 
     fn inline_name(&mut self) -> Result<XmlString<'a>, DecodeError> {
-        self.cur.string().map(XmlString::inline)
+        self.name_string().map(XmlString::inline)
+    }
+
+    /// A String record field holding a name or prefix. An equal name read before is returned
+    /// from the cache (the same text, borrowed from its earlier occurrence in the input).
+    fn name_string(&mut self) -> Result<&'a str, DecodeError> {
+        let len = self.cur.mb31()? as usize;
+        let at = self.cur.position();
+        let bytes = self.cur.take(len)?;
+        let slot = name_slot(bytes);
+        let recent = self.recent_names[slot];
+        if crate::string::short_eq(recent.as_bytes(), bytes) {
+            return Ok(recent);
+        }
+        let name = std::str::from_utf8(bytes).map_err(|_| self.cur.error_at(at, K::InvalidUtf8))?;
+        self.recent_names[slot] = name;
+        Ok(name)
     }
 
     fn dictionary_string(&mut self) -> Result<XmlString<'a>, DecodeError> {
@@ -589,6 +637,7 @@ impl<'a> Reader<'a> {
 
     fn xmlns(&mut self, prefix: &'a str, namespace: XmlString<'a>) -> Attribute<'a> {
         self.namespaces.push((prefix, namespace));
+        self.last_binding = None;
         Attribute::Xmlns { prefix, namespace }
     }
 
@@ -674,7 +723,7 @@ impl<'a> Reader<'a> {
                 },
             ));
         }
-        self.element = self.start_element(et, at)?;
+        self.start_element(et, at)?;
         self.ended_scope = Some(self.scope_start);
         let end_at = self.cur.position();
         let end = self.cur.u8()?;

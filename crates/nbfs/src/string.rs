@@ -132,10 +132,9 @@ impl<'a> From<&'a str> for XmlString<'a> {
     }
 }
 
-/// String equality without a `memcmp` call for the short strings prefixes and names are.
+/// Byte string equality without a `memcmp` call for the short strings prefixes and names are.
 #[inline]
-pub(crate) fn short_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

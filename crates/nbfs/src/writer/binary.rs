@@ -30,13 +30,16 @@ pub(crate) struct BinaryNode<'a> {
     session: Option<&'a mut WriterSession>,
 }
 
-/// A string's UTF-16 length (what .NET counts as its length).
+/// A string's UTF-16 length (what .NET counts as its length), from the UTF-8 bytes: one unit per
+/// lead byte, a second for the lead bytes of 4-byte sequences (characters beyond the BMP).
+#[inline]
 fn utf16_len(s: &str) -> usize {
     if s.is_ascii() {
-        s.len()
-    } else {
-        s.chars().map(char::len_utf16).sum()
+        return s.len();
     }
+    s.bytes()
+        .map(|b| usize::from(b as i8 >= -0x40) + usize::from(b >= 0xF0))
+        .sum()
 }
 
 impl<'a> BinaryNode<'a> {
@@ -114,12 +117,13 @@ impl<'a> BinaryNode<'a> {
     }
 
     /// A fixed-size text record (`GetTextNodeBuffer(size)`): type byte plus payload.
-    fn text_node_fixed(&mut self, t: u8, payload: &[u8]) {
-        self.request(1 + payload.len());
+    #[inline]
+    fn text_node_fixed<const N: usize>(&mut self, t: u8, payload: [u8; N]) {
+        self.request(1 + N);
         self.text_node = Some(self.out.len());
         self.out.push(t);
-        self.out.extend_from_slice(payload);
-        self.buffered += 1 + payload.len();
+        self.out.extend_from_slice(&payload);
+        self.buffered += 1 + N;
     }
 
     /// Type byte (8/16/32-bit variant chosen by `len`) and length of a length-prefixed text record.
@@ -146,7 +150,22 @@ impl<'a> BinaryNode<'a> {
     }
 
     /// A String (prefix, local name, namespace, comment): MB31 length + UTF-8.
+    #[inline]
     fn name(&mut self, s: &str) {
+        // A short name whose request (1 + 3 × its UTF-16 length, at most its UTF-8 length)
+        // fits the buffer even counted by bytes: no need to count its UTF-16 units.
+        if !s.is_empty() && s.len() < 42 && self.buffered + 1 + 3 * s.len() <= BUFFER_SIZE {
+            self.out.push(s.len() as u8);
+            self.out.extend_from_slice(s.as_bytes());
+            self.buffered += 1 + s.len();
+        } else {
+            self.any_name(s);
+        }
+    }
+
+    /// [`BinaryNode::name`] for any length and buffer state.
+    #[inline(never)]
+    fn any_name(&mut self, s: &str) {
         if s.is_empty() {
             self.byte(0);
             return;
@@ -453,23 +472,23 @@ impl Node for BinaryNode<'_> {
         match v {
             0 => self.text_node_byte(r::ZERO_TEXT),
             1 => self.text_node_byte(r::ONE_TEXT),
-            -128..=127 => self.text_node_fixed(r::INT8_TEXT, &(v as i8).to_le_bytes()),
-            -32768..=32767 => self.text_node_fixed(r::INT16_TEXT, &(v as i16).to_le_bytes()),
-            _ => self.text_node_fixed(r::INT32_TEXT, &v.to_le_bytes()),
+            -128..=127 => self.text_node_fixed(r::INT8_TEXT, (v as i8).to_le_bytes()),
+            -32768..=32767 => self.text_node_fixed(r::INT16_TEXT, (v as i16).to_le_bytes()),
+            _ => self.text_node_fixed(r::INT32_TEXT, v.to_le_bytes()),
         }
     }
 
     fn int64(&mut self, v: i64) {
         match i32::try_from(v) {
             Ok(v) => self.int32(v),
-            Err(_) => self.text_node_fixed(r::INT64_TEXT, &v.to_le_bytes()),
+            Err(_) => self.text_node_fixed(r::INT64_TEXT, v.to_le_bytes()),
         }
     }
 
     fn uint64(&mut self, v: u64) {
         match i64::try_from(v) {
             Ok(v) => self.int64(v),
-            Err(_) => self.text_node_fixed(r::UINT64_TEXT, &v.to_le_bytes()),
+            Err(_) => self.text_node_fixed(r::UINT64_TEXT, v.to_le_bytes()),
         }
     }
 
@@ -479,7 +498,7 @@ impl Node for BinaryNode<'_> {
         if (-TWO_POW_63..TWO_POW_63).contains(&v) && (v as i64) as f32 == v {
             self.int64(v as i64);
         } else {
-            self.text_node_fixed(r::FLOAT_TEXT, &v.to_le_bytes());
+            self.text_node_fixed(r::FLOAT_TEXT, v.to_le_bytes());
         }
     }
 
@@ -489,28 +508,28 @@ impl Node for BinaryNode<'_> {
         if (f64::from(f32::MIN)..=f64::from(f32::MAX)).contains(&v) && f64::from(f) == v {
             self.float(f);
         } else {
-            self.text_node_fixed(r::DOUBLE_TEXT, &v.to_le_bytes());
+            self.text_node_fixed(r::DOUBLE_TEXT, v.to_le_bytes());
         }
     }
 
     fn decimal(&mut self, v: Decimal) {
-        self.text_node_fixed(r::DECIMAL_TEXT, &v.to_bytes());
+        self.text_node_fixed(r::DECIMAL_TEXT, v.to_bytes());
     }
 
     fn date_time(&mut self, v: DateTime) {
-        self.text_node_fixed(r::DATE_TIME_TEXT, &v.to_wire().to_le_bytes());
+        self.text_node_fixed(r::DATE_TIME_TEXT, v.to_wire().to_le_bytes());
     }
 
     fn time_span(&mut self, v: TimeSpan) {
-        self.text_node_fixed(r::TIME_SPAN_TEXT, &v.0.to_le_bytes());
+        self.text_node_fixed(r::TIME_SPAN_TEXT, v.0.to_le_bytes());
     }
 
     fn guid(&mut self, v: Guid) {
-        self.text_node_fixed(r::UUID_TEXT, &v.0);
+        self.text_node_fixed(r::UUID_TEXT, v.0);
     }
 
     fn unique_id(&mut self, v: Guid) {
-        self.text_node_fixed(r::UNIQUE_ID_TEXT, &v.0);
+        self.text_node_fixed(r::UNIQUE_ID_TEXT, v.0);
     }
 
     /// One Bytes record holding `trail` then `data` (.NET `WriteBase64Text`).

@@ -267,9 +267,10 @@ impl<'s> Writer<'s> {
         match (prefix, ns) {
             (p, None) => {
                 let p = p.unwrap_or("");
-                match self.ns.lookup_namespace(p) {
-                    Some(_) => Ok(Prefix::Given(p)),
-                    None => Err(EncodeError::UndeclaredPrefix(p.to_owned())),
+                if self.ns.is_bound(p) {
+                    Ok(Prefix::Given(p))
+                } else {
+                    Err(EncodeError::UndeclaredPrefix(p.to_owned()))
                 }
             }
             (None, Some(ns)) => match self.ns.lookup_prefix(ns, false) {
@@ -326,7 +327,7 @@ impl<'s> Writer<'s> {
             }
             (None | Some(""), _) => Prefix::Given(""),
             (Some(p), None) => {
-                if self.ns.lookup_namespace(p).is_none() {
+                if !self.ns.is_bound(p) {
                     return Err(EncodeError::UndeclaredPrefix(p.to_owned()));
                 }
                 Prefix::Given(p)
@@ -602,6 +603,7 @@ impl<'s> Writer<'s> {
     }
 
     /// Ends the start tag if one is open: writes its namespace declarations.
+    #[inline]
     fn close_start_tag(&mut self) {
         if self.start_tag_open {
             self.start_tag_open = false;
@@ -610,7 +612,15 @@ impl<'s> Writer<'s> {
         }
     }
 
+    /// Writes the namespace declarations of the open start tag.
+    #[inline]
     fn declare_namespaces(&mut self) {
+        if self.ns.declares_at(self.depth) {
+            self.write_declarations();
+        }
+    }
+
+    fn write_declarations(&mut self) {
         let count = self.ns.count_at(self.depth);
         with_node!(&mut self.out, n => {
             for from_end in (1..=count).rev() {
@@ -621,7 +631,6 @@ impl<'s> Writer<'s> {
     }
 }
 
-/// Writes a typed value through the encoding's node writer.
 /// Writes a typed value through the encoding's node writer; `joined` inside attribute values and
 /// lists, where a value must be one record.
 fn write_value<N: Node>(n: &mut N, value: &Value<'_>, joined: bool) -> Result<(), EncodeError> {
@@ -669,17 +678,11 @@ fn write_value<N: Node>(n: &mut N, value: &Value<'_>, joined: bool) -> Result<()
 /// Refuses names that would change the markup when written as XML text: white space, `<`, `>`,
 /// `&`, quotes, `=`, `/`, `!`, `?`, and a colon in a local name or prefix. (Binary XML can carry
 /// any string; the reader takes what it is given, the writer only writes names.)
+///
+/// Always inlined: it runs for every element and attribute, and its call cost was measurable.
+#[inline(always)]
 fn check_name(local: &str, prefix: Option<&str>) -> Result<(), EncodeError> {
-    let bad = |s: &str| {
-        s.chars().any(|c| {
-            c.is_whitespace()
-                || matches!(
-                    c,
-                    '<' | '>' | '&' | '"' | '\'' | '=' | '/' | '!' | '?' | ':'
-                )
-        })
-    };
-    if bad(local) || prefix.is_some_and(bad) {
+    if bad_name(local) || prefix.is_some_and(bad_name) {
         return Err(EncodeError::InvalidName(
             "a name with white space, markup characters or a colon",
         ));
@@ -687,9 +690,112 @@ fn check_name(local: &str, prefix: Option<&str>) -> Result<(), EncodeError> {
     Ok(())
 }
 
+/// The bytes a name may hold without a closer look: ASCII other than the white space
+/// `char::is_whitespace` knows (tab, LF, VT, FF, CR, space) and the markup characters.
+const NAME_BYTE_OK: [bool; 256] = {
+    let mut ok = [false; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        ok[b] = true;
+        b += 1;
+    }
+    let bad = b"\t\n\x0B\x0C\r <>&\"'=/!?:";
+    let mut i = 0;
+    while i < bad.len() {
+        ok[bad[i] as usize] = false;
+        i += 1;
+    }
+    ok
+};
+
+/// True when every byte of `b` is in 0x40..=0x7F (letters, `@`, `[\]^_`, backquote, `{|}~`, DEL),
+/// which [`check_name`] never refuses: most names. Tests words (overlapping at the ends)
+/// rather than bytes.
+#[inline]
+fn letters_only(b: &[u8]) -> bool {
+    const HIGH_BITS: u64 = 0xC0C0_C0C0_C0C0_C0C0;
+    const BIT_6: u64 = 0x4040_4040_4040_4040;
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes")) & HIGH_BITS == BIT_6;
+    let half = |c: &[u8]| {
+        u32::from_le_bytes(c.try_into().expect("4 bytes")) & HIGH_BITS as u32 == BIT_6 as u32
+    };
+    let n = b.len();
+    match n {
+        0 => true,
+        1..=3 => {
+            let (x, y, z) = (b[0], b[n / 2], b[n - 1]);
+            (x | y | z) & 0x80 == 0 && x & y & z & 0x40 != 0
+        }
+        4..=8 => half(&b[..4]) && half(&b[n - 4..]),
+        _ => b.chunks_exact(8).all(word) && word(&b[n - 8..]),
+    }
+}
+
+/// True when `s` holds a character [`check_name`] refuses: a table lookup per byte for ASCII
+/// names, `char::is_whitespace` for the others.
+#[inline]
+fn bad_name(s: &str) -> bool {
+    !letters_only(s.as_bytes()) && bad_name_bytewise(s)
+}
+
+/// [`bad_name`] past the letters-only test.
+#[inline(never)]
+fn bad_name_bytewise(s: &str) -> bool {
+    if s.bytes().all(|b| NAME_BYTE_OK[usize::from(b)]) {
+        return false;
+    }
+    s.chars().any(|c| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '<' | '>' | '&' | '"' | '\'' | '=' | '/' | '!' | '?' | ':'
+            )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-wise test agrees with the character-wise rule for every ASCII character.
+    #[test]
+    fn ascii_name_set_matches_the_rule() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let rule = c.is_whitespace()
+                || matches!(
+                    c,
+                    '<' | '>' | '&' | '"' | '\'' | '=' | '/' | '!' | '?' | ':'
+                );
+            assert_eq!(bad_name(c.encode_utf8(&mut [0; 4])), rule, "{b:#04x}");
+        }
+        for s in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "Abcd",
+            "InStock",
+            "Histogram",
+            "LongerNameOfSixteen",
+        ] {
+            assert!(letters_only(s.as_bytes()), "{s}");
+        }
+        for s in [
+            "1",
+            "a1",
+            "1bc",
+            "ab-c",
+            "Line1",
+            "abcdefgh.",
+            "ü",
+            "Zürich",
+        ] {
+            assert!(!letters_only(s.as_bytes()), "{s}");
+        }
+        assert!(bad_name("a\u{2003}b"));
+        assert!(!bad_name("Zürich"));
+    }
 
     /// A name read from binary XML may hold anything; written as text it must not inject markup
     /// (found by fuzzing: an element named `b x="1"` became an attribute).

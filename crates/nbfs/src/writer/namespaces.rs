@@ -32,8 +32,20 @@ pub(crate) struct Namespaces {
     entries: Vec<Entry>,
     /// The entry the last prefix lookup found (.NET's `_lastNameSpace` cache).
     last: Option<usize>,
+    /// The entry the last [`Namespaces::is_bound`] found: elements in a row mostly use the same
+    /// prefix. Only a hint (checked before use), so scope changes need not reset it.
+    bound_hint: usize,
     /// Counter for `d{depth}p{n}` prefixes of the current element.
     generated: usize,
+}
+
+/// The namespaces `xml` and `xmlns` are bound to without a declaration.
+fn fixed_namespace(prefix: &str) -> Option<&'static str> {
+    match prefix {
+        "xml" => Some(XML_NAMESPACE),
+        "xmlns" => Some(XMLNS_NAMESPACE),
+        _ => None,
+    }
 }
 
 /// .NET compares namespace strings by reference before comparing by value. Dictionary strings
@@ -48,6 +60,7 @@ impl Namespaces {
             arena: String::with_capacity(256),
             entries: Vec::with_capacity(8),
             last: None,
+            bound_hint: 0,
             generated: 0,
         };
         ns.entries.push(Entry {
@@ -59,9 +72,17 @@ impl Namespaces {
         ns
     }
 
-    /// True when entry `e` has this prefix.
+    /// True when entry `e` has this prefix (compared as bytes: no char-boundary checks).
+    #[inline]
     fn has_prefix(&self, e: &Entry, prefix: &str) -> bool {
-        short_eq(self.prefix_of(e), prefix)
+        e.prefix.len() == prefix.len()
+            && short_eq(&self.arena.as_bytes()[e.prefix.clone()], prefix.as_bytes())
+    }
+
+    /// True when entry `e` binds this namespace (compared as bytes).
+    #[inline]
+    fn has_uri(&self, e: &Entry, uri: &str) -> bool {
+        e.uri.len() == uri.len() && self.arena.as_bytes()[e.uri.clone()] == *uri.as_bytes()
     }
 
     fn prefix_of(&self, e: &Entry) -> &str {
@@ -77,19 +98,37 @@ impl Namespaces {
         self.prefix_of(&self.entries[i])
     }
 
-    pub(crate) fn lookup_namespace(&self, prefix: &str) -> Option<&str> {
-        if let Some(e) = self
-            .entries
+    /// The innermost declaration of `prefix`.
+    #[inline]
+    fn find_prefix(&self, prefix: &str) -> Option<&Entry> {
+        self.entries
             .iter()
             .rev()
             .find(|e| self.has_prefix(e, prefix))
-        {
-            return Some(self.uri_of(e));
+    }
+
+    /// True when `prefix` is bound in scope (declared, or `xml`/`xmlns`).
+    #[inline]
+    pub(crate) fn is_bound(&mut self, prefix: &str) -> bool {
+        match self.entries.get(self.bound_hint) {
+            Some(e) if self.has_prefix(e, prefix) => true,
+            _ => self.find_binding(prefix),
         }
-        match prefix {
-            "xml" => Some(XML_NAMESPACE),
-            "xmlns" => Some(XMLNS_NAMESPACE),
-            _ => None,
+    }
+
+    /// [`Namespaces::is_bound`] past the hint: searches the scopes and remembers the entry.
+    #[inline(never)]
+    fn find_binding(&mut self, prefix: &str) -> bool {
+        match self
+            .entries
+            .iter()
+            .rposition(|e| self.has_prefix(e, prefix))
+        {
+            Some(i) => {
+                self.bound_hint = i;
+                true
+            }
+            None => fixed_namespace(prefix).is_some(),
         }
     }
 
@@ -104,7 +143,7 @@ impl Namespaces {
         let usable = |e: &Entry| !(attribute && e.prefix.is_empty());
         if let Some(i) = self.last {
             let e = &self.entries[i];
-            if self.uri_of(e) == uri.as_str() && usable(e) {
+            if self.has_uri(e, uri.as_str()) && usable(e) {
                 return Ok(Some(i));
             }
         }
@@ -116,7 +155,7 @@ impl Namespaces {
         };
         let matches = |ns: &Self, i: usize, by_object: bool| {
             let e = &ns.entries[i];
-            ns.uri_of(e) == uri.as_str()
+            ns.has_uri(e, uri.as_str())
                 && (!by_object || same_object(e.source, uri))
                 && usable(e)
                 && in_scope(ns, i)
@@ -147,7 +186,11 @@ impl Namespaces {
         uri: XmlString<'_>,
         depth: usize,
     ) -> Result<(), EncodeError> {
-        if self.lookup_namespace(prefix) == Some(uri.as_str()) {
+        let declared = match self.find_prefix(prefix) {
+            Some(e) => self.has_uri(e, uri.as_str()),
+            None => fixed_namespace(prefix) == Some(uri.as_str()),
+        };
+        if declared {
             return Ok(());
         }
         self.add(prefix, uri, depth)
@@ -179,7 +222,7 @@ impl Namespaces {
         }
         let same_element = self.entries.iter().rev().take_while(|e| e.depth == depth);
         if let Some(e) = same_element.clone().find(|e| self.has_prefix(e, prefix)) {
-            return if self.uri_of(e) == uri.as_str() {
+            return if self.has_uri(e, uri.as_str()) {
                 Ok(())
             } else {
                 Err(EncodeError::InvalidName(
@@ -216,7 +259,7 @@ impl Namespaces {
             None => loop {
                 let p = format!("d{depth}p{}", self.generated);
                 self.generated += 1;
-                if self.lookup_namespace(&p).is_none() {
+                if !self.is_bound(&p) {
                     self.add(&p, uri, depth)?;
                     break;
                 }
@@ -228,6 +271,12 @@ impl Namespaces {
     /// Starts a new element's scope.
     pub(crate) fn enter(&mut self) {
         self.generated = 0;
+    }
+
+    /// True when the element at `depth` declared something (its declarations are the last).
+    #[inline]
+    pub(crate) fn declares_at(&self, depth: usize) -> bool {
+        depth > 0 && self.entries.last().is_some_and(|e| e.depth == depth)
     }
 
     /// Number of declarations made at `depth` (the last ones).

@@ -92,6 +92,9 @@ pub(crate) enum BodyEncoding {
 }
 
 /// A reader over a received body's content, in either encoding.
+// A body reader lives on the stack for one read of one message: the binary reader's size (its
+// name cache) costs nothing there, where boxing it would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
 pub enum BodyReader<'m> {
     /// XML text.
     Text(TextXmlReader<'m>),

@@ -664,18 +664,24 @@ fn bench_doc(g: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, p: &P
     });
 }
 
-/// Where criterion saves its estimates (its own search order, minus `cargo metadata`).
-fn criterion_dir() -> Option<PathBuf> {
+/// Where criterion may have saved its estimates: `CRITERION_HOME`, `CARGO_TARGET_DIR`, then
+/// every `target/criterion` above this crate (criterion asks `cargo metadata`; a stale one may
+/// exist nearer, so the estimates saved during this run are looked for in each).
+fn criterion_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Some(home.into());
+        dirs.push(home.into());
     }
     if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Some(Path::new(&target).join("criterion"));
+        dirs.push(Path::new(&target).join("criterion"));
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|p| p.join("target").join("criterion"))
-        .find(|p| p.is_dir())
+    dirs.extend(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|p| p.join("target").join("criterion"))
+            .filter(|p| p.is_dir()),
+    );
+    dirs
 }
 
 /// The median (ns per iteration) criterion saved for `group/bench` since `since`.
@@ -696,12 +702,13 @@ fn median_ns(dir: &Path, group: &str, bench: &str, since: SystemTime) -> Option<
 }
 
 fn report(docs: &[Prepared], since: SystemTime) {
-    let Some(dir) = criterion_dir() else {
-        return;
-    };
+    let dirs = criterion_dirs();
     let mut out = String::new();
     for p in docs {
-        let m = |bench| median_ns(&dir, p.group, bench, since);
+        let m = |bench| {
+            dirs.iter()
+                .find_map(|dir| median_ns(dir, p.group, bench, since))
+        };
         let (Some(dec), Some(enc), Some(qr), Some(qw)) = (
             m("nbfx_decode"),
             m("nbfx_encode"),

@@ -161,11 +161,11 @@ pub trait XmlReadExt: XmlRead {
         kind: &'static str,
         f: impl FnOnce(&Value<'_>) -> Option<T>,
     ) -> Result<T, XmlError> {
-        if !matches!(self.move_to_content()?, Some(Node::StartElement(_))) {
+        if self.skip_to_content()? != Some(NodeKind::StartElement) {
             return Err(self.unexpected("a start tag"));
         }
         self.advance()?;
-        while let Some(Node::Comment(_)) = self.node() {
+        while self.kind() == Some(NodeKind::Comment) {
             self.advance()?;
         }
         let (value, had_text) = match self.node() {
@@ -195,7 +195,7 @@ pub trait XmlReadExt: XmlRead {
 
     /// On a start element: reads its text content as a string and moves past the end tag.
     fn read_element_string(&mut self) -> Result<String, XmlError> {
-        if !matches!(self.move_to_content()?, Some(Node::StartElement(_))) {
+        if self.skip_to_content()? != Some(NodeKind::StartElement) {
             return Err(self.unexpected("a start tag"));
         }
         self.advance()?;
@@ -217,10 +217,10 @@ pub trait XmlReadExt: XmlRead {
 
     /// Skips the current node; for a start element, its whole subtree.
     fn skip(&mut self) -> Result<(), XmlError> {
-        if let Some(Node::StartElement(_)) = self.node() {
+        if self.kind() == Some(NodeKind::StartElement) {
             let depth = self.depth();
             while self.advance()? {
-                if matches!(self.node(), Some(Node::EndElement)) && self.depth() == depth {
+                if self.kind() == Some(NodeKind::EndElement) && self.depth() == depth {
                     break;
                 }
             }

@@ -93,6 +93,7 @@ where
         encoder,
         streamed: setup.outgoing_streamed,
         unflushed: Vec::new(),
+        size_hint: *SIZE_HINT.start(),
     };
     let writer =
         tokio::spawn(write_loop(writer, out_rx, setup.config.keep_alive).instrument(span.clone()));
@@ -162,7 +163,14 @@ struct Writer<S> {
     streamed: bool,
     /// Told the outcome of the messages fed since the last flush.
     unflushed: Vec<Done>,
+    /// Capacity for the next encoded message: the last one's size rounded up, so a message is
+    /// encoded without growing its buffer (a connection's messages tend to be alike).
+    size_hint: usize,
 }
+
+/// Bounds of [`Writer::size_hint`]: a huge message does not make every later one reserve as
+/// much.
+const SIZE_HINT: std::ops::RangeInclusive<usize> = 512..=64 * 1024;
 
 impl<S> Writer<S>
 where
@@ -194,11 +202,15 @@ where
 
     /// Encodes a message and queues it in the sink; its sender learns the outcome at the flush.
     async fn feed(&mut self, message: &Message, done: Option<Done>) {
-        let bytes = match self.encoder.encode_into(message, Vec::new()) {
+        let buffer = Vec::with_capacity(self.size_hint);
+        let bytes = match self.encoder.encode_into(message, buffer) {
             Ok(bytes) => Bytes::from(bytes),
             Err(e) => return report(done, Err(CallError::Encode(e.to_string()))),
         };
         let len = bytes.len();
+        self.size_hint = len
+            .next_power_of_two()
+            .clamp(*SIZE_HINT.start(), *SIZE_HINT.end());
         let fed = if self.streamed {
             feed_streamed(&mut self.sink, bytes).await
         } else {

@@ -59,6 +59,9 @@ pub struct TextXmlReader<'a> {
     /// For each open element, the length of `namespaces` before its declarations.
     scopes: Vec<usize>,
     attributes: Vec<TextAttribute<'a>>,
+    /// Attributes of the start tag being read, before their prefixes are resolved (kept to
+    /// reuse its allocation).
+    pending_attributes: Vec<(&'a str, Cow<'a, str>)>,
     fragment: bool,
     done: bool,
 }
@@ -79,6 +82,7 @@ impl<'a> TextXmlReader<'a> {
             namespaces: Vec::new(),
             scopes: Vec::new(),
             attributes: Vec::new(),
+            pending_attributes: Vec::new(),
             fragment: false,
             done: false,
         }
@@ -183,8 +187,12 @@ impl<'a> TextXmlReader<'a> {
         }
     }
 
+    /// `(prefix, local name)`; a byte scan, as names are short.
     fn split(name: &'a str) -> (&'a str, &'a str) {
-        name.split_once(':').unwrap_or(("", name))
+        match name.bytes().position(|b| b == b':') {
+            Some(i) => (&name[..i], &name[i + 1..]),
+            None => ("", name),
+        }
     }
 
     fn start(&mut self, e: &BytesStart<'_>) -> Result<Current<'a>, XmlError> {
@@ -197,7 +205,8 @@ impl<'a> TextXmlReader<'a> {
         }
         self.scopes.push(self.namespaces.len());
         self.attributes.clear();
-        let mut raw = Vec::new();
+        let mut raw = std::mem::take(&mut self.pending_attributes);
+        raw.clear();
         for a in e.attributes() {
             let a = a.map_err(|err| self.error_here(err.to_string()))?;
             let key = self.reborrow_name(a.key.as_ref())?;
@@ -218,7 +227,7 @@ impl<'a> TextXmlReader<'a> {
                 _ => raw.push((key, value)),
             }
         }
-        for (key, value) in raw {
+        for (key, value) in raw.drain(..) {
             let (prefix, local) = Self::split(key);
             let ns = if prefix.is_empty() {
                 Ns::Empty
@@ -233,6 +242,7 @@ impl<'a> TextXmlReader<'a> {
                 value,
             });
         }
+        self.pending_attributes = raw;
         let name = self.reborrow_name(e.name().as_ref())?;
         let (prefix, local) = Self::split(name);
         let ns = self

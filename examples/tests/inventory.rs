@@ -7,8 +7,7 @@
 use soapws::envelope::{Encoding, MessageEncoder};
 use soapws::nbfs::XmlString;
 use soapws::rt::{
-    round_trip, AnyAttribute, ClientError, DeserializeXml, List, MessageHeaders, SerializeXml,
-    XmlRead,
+    AnyAttribute, ClientError, DeserializeXml, List, MessageHeaders, SerializeXml, XmlRead,
 };
 use soapws::transport::handshake::MessageEncoding;
 use soapws::transport::{Client, Server};
@@ -19,26 +18,12 @@ use soapws_examples::inventory::{
     SeasonalDiscount, Tenant, TransferRequest,
 };
 
+mod common;
+
+use common::{check, request};
+
 const INVENTORY: &str = "http://soapws.example/inventory";
 const PRICING: &str = "http://soapws.example/pricing";
-const ENCODINGS: [Encoding; 3] = [Encoding::Text, Encoding::Binary, Encoding::BinarySession];
-
-fn check<T>(value: T, name: &'static str, ns: &'static str)
-where
-    T: SerializeXml + DeserializeXml + Send + Sync + Clone + PartialEq + std::fmt::Debug + 'static,
-{
-    for encoding in ENCODINGS {
-        let back = round_trip(
-            &value,
-            XmlString::dynamic(name),
-            Some(XmlString::dynamic(ns)),
-            encoding,
-        )
-        .unwrap_or_else(|e| panic!("{name} in {encoding:?}: {e}"));
-        assert_eq!(back, value, "{name} in {encoding:?}");
-    }
-}
-
 /// The text of `value` written as the body element `name` in `ns`.
 fn text_of<T: SerializeXml + Send + Sync + 'static>(
     value: T,
@@ -373,15 +358,13 @@ async fn a_missing_header_is_the_services_fault_and_unknown_must_understand_head
     }
 
     // The declared headers are understood: with mustUnderstand they are still accepted …
-    let request = |extra: Option<&str>| {
-        let mut m = soapws::rt::message(
+    let find = |extra: Option<&str>| {
+        let mut m = request(
             "http://soapws.example/inventory/IInventory/FindItems",
             FindItems::default(),
-            XmlString::dynamic("FindItems"),
-            Some(XmlString::dynamic(INVENTORY)),
+            "FindItems",
+            INVENTORY,
         );
-        m.headers.message_id = Some(soapws::envelope::MessageId::new_random());
-        m.headers.reply_to = Some(soapws::envelope::EndpointAddress::anonymous());
         tenant("mu").write_headers(&mut m.headers).unwrap();
         if let Some(name) = extra {
             soapws::rt::add_header(
@@ -397,11 +380,11 @@ async fn a_missing_header_is_the_services_fault_and_unknown_must_understand_head
         }
         m
     };
-    let reply = client.inner().call(request(None)).await.unwrap();
+    let reply = client.inner().call(find(None)).await.unwrap();
     assert!(!reply.is_fault());
     // … while a mustUnderstand header the contract does not declare gets the MustUnderstand
     // fault.
-    let reply = client.inner().call(request(Some("Unknown"))).await.unwrap();
+    let reply = client.inner().call(find(Some("Unknown"))).await.unwrap();
     let fault = reply.read_fault().unwrap().expect("a fault");
     assert!(format!("{fault:?}").contains("MustUnderstand"), "{fault:?}");
     assert!(fault.reason().contains("Unknown"), "{fault:?}");
@@ -446,14 +429,12 @@ async fn a_body_element_of_another_name_or_namespace_is_refused() {
     let server = start().await;
     let (_, client) = clients(&server).await.remove(0);
     for (name, ns) in [("FindItems", ""), ("FindItem", INVENTORY)] {
-        let mut m = soapws::rt::message(
+        let mut m = request(
             "http://soapws.example/inventory/IInventory/FindItems",
             FindItems::default(),
-            XmlString::dynamic(name),
-            Some(XmlString::dynamic(ns)),
+            name,
+            ns,
         );
-        m.headers.message_id = Some(soapws::envelope::MessageId::new_random());
-        m.headers.reply_to = Some(soapws::envelope::EndpointAddress::anonymous());
         tenant("x").write_headers(&mut m.headers).unwrap();
         let reply = client.inner().call(m).await.unwrap();
         let fault = reply.read_fault().unwrap().expect("a fault");
@@ -498,14 +479,12 @@ async fn a_bare_request_of_two_parts_travels_without_a_wrapper() {
     }
     // A part that is missing is refused.
     let (_, client) = clients(&server).await.remove(0);
-    let mut m = soapws::rt::message(
+    let m = request(
         "http://soapws.example/inventory/IInventory/Transfer",
         7,
-        XmlString::dynamic("ItemId"),
-        Some(XmlString::dynamic(INVENTORY)),
+        "ItemId",
+        INVENTORY,
     );
-    m.headers.message_id = Some(soapws::envelope::MessageId::new_random());
-    m.headers.reply_to = Some(soapws::envelope::EndpointAddress::anonymous());
     let reply = client.inner().call(m).await.unwrap();
     let fault = reply.read_fault().unwrap().expect("a fault");
     assert!(fault.reason().contains("Quantity"), "{fault:?}");

@@ -1,31 +1,13 @@
 //! Generated types survive encoding and decoding in all three encodings, edge values included.
 
-use soapws::envelope::Encoding;
-use soapws::nbfs::XmlString;
-use soapws::rt::{round_trip, DeserializeXml, SerializeXml};
+mod common;
+
+use common::check;
 use soapws_examples::calculator::{Add, DivideResponse, MathFault};
 use soapws_examples::calculator_duplex::Equation;
 use soapws_examples::websocket_scenarios::{
     DownloadStreamResponse, GetLogResponse, ReceiveLog, UploadData,
 };
-
-const ENCODINGS: [Encoding; 3] = [Encoding::Text, Encoding::Binary, Encoding::BinarySession];
-
-fn check<T>(value: T, name: &'static str, ns: &'static str)
-where
-    T: SerializeXml + DeserializeXml + Send + Sync + Clone + PartialEq + std::fmt::Debug + 'static,
-{
-    for encoding in ENCODINGS {
-        let back = round_trip(
-            &value,
-            XmlString::dynamic(name),
-            Some(XmlString::dynamic(ns)),
-            encoding,
-        )
-        .unwrap_or_else(|e| panic!("{name} in {encoding:?}: {e}"));
-        assert_eq!(back, value, "{name} in {encoding:?}");
-    }
-}
 
 const SAMPLES: &str = "http://Microsoft.ServiceModel.Samples";
 const TEMPURI: &str = "http://tempuri.org/";

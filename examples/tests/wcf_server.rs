@@ -11,6 +11,8 @@
 //!
 //! Needs Mono (`mono`, `mcs`); fails, never skips, when it is missing.
 
+mod common;
+
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -248,16 +250,12 @@ async fn request_reply_and_declared_fault() {
         );
 
         // An action the service has no operation for: WCF's undeclared ActionNotSupported fault.
-        let mut unknown = soapws::rt::message(
+        let unknown = common::request(
             "http://Microsoft.ServiceModel.Samples/ICalculator/Modulo",
             Add::default(),
-            soapws::nbfs::XmlString::dynamic("Modulo"),
-            Some(soapws::nbfs::XmlString::dynamic(
-                "http://Microsoft.ServiceModel.Samples",
-            )),
+            "Modulo",
+            "http://Microsoft.ServiceModel.Samples",
         );
-        unknown.headers.message_id = Some(soapws::envelope::MessageId::new_random());
-        unknown.headers.reply_to = Some(soapws::envelope::EndpointAddress::anonymous());
         let reply = calc.inner().call(unknown).await;
         match soapws::rt::reply_or_fault::<calculator_duplex::Clear, CalculatorFault>(
             reply,

@@ -260,6 +260,21 @@ pub struct ElementDecl {
     pub documentation: Option<String>,
 }
 
+impl ElementDecl {
+    /// A member referring to this element, occurring once.
+    pub fn as_member(&self) -> LocalElement {
+        LocalElement {
+            name: self.name.clone(),
+            type_ref: self.type_ref.clone(),
+            min: 1,
+            max: Some(1),
+            nillable: self.nillable,
+            reference: Some(self.name.clone()),
+            documentation: self.documentation.clone(),
+        }
+    }
+}
+
 /// A type, by name or inline.
 #[derive(Debug, Clone)]
 pub enum TypeRef {

@@ -113,31 +113,19 @@ impl Header {
     /// Writes `s:mustUnderstand`, `s:role` and `s:relay` as the fields say, unless the content
     /// already carries them (a header read from a message keeps its own).
     fn write_soap_attributes(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        let ns = names::SOAP12_NS.as_str();
-        let missing = |name: XmlString<'_>| !self.content.has_attribute(name.as_str(), ns);
+        let missing = |name: XmlString<'_>| {
+            !self
+                .content
+                .has_attribute(name.as_str(), names::SOAP12_NS.as_str())
+        };
         if self.must_understand && missing(names::MUST_UNDERSTAND) {
-            w.attribute(
-                Some("s"),
-                names::MUST_UNDERSTAND,
-                Some(names::SOAP12_NS),
-                &Value::Str("1"),
-            )?;
+            soap_attribute(w, names::MUST_UNDERSTAND, "1")?;
         }
         if let Some(role) = self.role.as_deref().filter(|_| missing(names::ROLE_ATTR)) {
-            w.attribute(
-                Some("s"),
-                names::ROLE_ATTR,
-                Some(names::SOAP12_NS),
-                &Value::Str(role),
-            )?;
+            soap_attribute(w, names::ROLE_ATTR, role)?;
         }
         if self.relay && missing(names::RELAY) {
-            w.attribute(
-                Some("s"),
-                names::RELAY,
-                Some(names::SOAP12_NS),
-                &Value::Str("1"),
-            )?;
+            soap_attribute(w, names::RELAY, "1")?;
         }
         Ok(())
     }
@@ -323,14 +311,14 @@ fn start_addressing(
 ) -> Result<(), EncodeError> {
     w.start_element(Some("a"), name, Some(names::WSA10_NS))?;
     if must_understand {
-        w.attribute(
-            Some("s"),
-            names::MUST_UNDERSTAND,
-            Some(names::SOAP12_NS),
-            &Value::Str("1"),
-        )?;
+        soap_attribute(w, names::MUST_UNDERSTAND, "1")?;
     }
     Ok(())
+}
+
+/// Writes the SOAP 1.2 attribute `s:{name}="{value}"` on the open start tag.
+fn soap_attribute(w: &mut Writer<'_>, name: XmlString<'_>, value: &str) -> Result<(), EncodeError> {
+    w.attribute(Some("s"), name, Some(names::SOAP12_NS), &Value::Str(value))
 }
 
 fn write_endpoint(

@@ -83,6 +83,21 @@ pub(crate) struct Struct {
     pub(crate) parts: bool,
 }
 
+impl Struct {
+    /// A struct with no members yet.
+    pub(crate) fn new(ident: String, doc: Option<String>) -> Self {
+        Self {
+            ident,
+            doc,
+            fields: Vec::new(),
+            any: false,
+            any_attributes: false,
+            value: None,
+            parts: false,
+        }
+    }
+}
+
 /// An enum (of an enumeration simple type) to emit.
 #[derive(Debug, Clone)]
 pub(crate) struct Enum {

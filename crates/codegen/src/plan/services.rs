@@ -336,17 +336,7 @@ impl<'d> Planner<'d> {
     /// A document/literal body of several parts: a struct named after the message with one
     /// member per part's element, written and read without a wrapper.
     fn parts_body(&mut self, message: &QName, parts: &[&Part]) -> Result<BodyElement, String> {
-        let ident = self.types.claim(camel(&message.local));
-        let mut s = Struct {
-            ident: ident.clone(),
-            doc: Some(format!("The parts of message `{}`.", message.local)),
-            fields: Vec::new(),
-            any: false,
-            any_attributes: false,
-            value: None,
-            parts: true,
-        };
-        let mut idents = Unique::default();
+        let mut members = Vec::new();
         for part in parts {
             let Some(e) = &part.element else {
                 return Err(format!(
@@ -357,23 +347,14 @@ impl<'d> Planner<'d> {
             let Some(decl) = self.defs.schema.elements.get(e) else {
                 return Err(format!("message {message}: element {e} is not defined"));
             };
-            let element = LocalElement {
-                name: e.clone(),
-                type_ref: decl.type_ref.clone(),
-                min: 1,
-                max: Some(1),
-                nillable: decl.nillable,
-                reference: Some(e.clone()),
-                documentation: decl.documentation.clone(),
-            };
-            let member = idents.claim(snake(&part.name));
-            let field = self.element_field(&element, Occurs::One, &ident, member);
-            s.fields.push(field);
+            members.push((part.name.as_str(), decl.as_member()));
         }
-        self.plan.structs.push(s);
+        let doc = format!("The parts of message `{}`.", message.local);
+        let mut s = Struct::new(self.types.claim(camel(&message.local)), Some(doc));
+        s.parts = true;
         Ok(BodyElement {
             name: message.clone(),
-            ty: Ty::Named(ident),
+            ty: self.struct_of_parts(s, &members),
             parts: true,
         })
     }
@@ -382,33 +363,13 @@ impl<'d> Planner<'d> {
     /// with `Response`), a struct with one member per part — unqualified elements named after
     /// `type=` parts, the element itself for `element=` parts.
     fn rpc_wrapper(&mut self, wrapper: &QName, parts: &[&Part]) -> Result<BodyElement, String> {
-        let ident = self.types.claim(camel(&wrapper.local));
-        let mut s = Struct {
-            ident: ident.clone(),
-            doc: None,
-            fields: Vec::new(),
-            any: false,
-            any_attributes: false,
-            value: None,
-            parts: false,
-        };
-        let mut idents = Unique::default();
+        let mut members = Vec::new();
         for part in parts {
             let element = match (&part.element, &part.type_name) {
-                (Some(e), _) => {
-                    let Some(decl) = self.defs.schema.elements.get(e) else {
-                        return Err(format!("part '{}': element {e} is not defined", part.name));
-                    };
-                    LocalElement {
-                        name: e.clone(),
-                        type_ref: decl.type_ref.clone(),
-                        min: 1,
-                        max: Some(1),
-                        nillable: decl.nillable,
-                        reference: Some(e.clone()),
-                        documentation: decl.documentation.clone(),
-                    }
-                }
+                (Some(e), _) => match self.defs.schema.elements.get(e) {
+                    Some(decl) => decl.as_member(),
+                    None => return Err(format!("part '{}': element {e} is not defined", part.name)),
+                },
                 (None, Some(t)) => LocalElement {
                     name: QName::new("", part.name.clone()),
                     type_ref: TypeRef::Named(t.clone()),
@@ -420,16 +381,27 @@ impl<'d> Planner<'d> {
                 },
                 (None, None) => return Err(format!("part '{}' has no element or type", part.name)),
             };
-            let member = idents.claim(snake(&part.name));
-            let field = self.element_field(&element, Occurs::One, &ident, member);
-            s.fields.push(field);
+            members.push((part.name.as_str(), element));
         }
-        self.plan.structs.push(s);
+        let s = Struct::new(self.types.claim(camel(&wrapper.local)), None);
         Ok(BodyElement {
             name: wrapper.clone(),
-            ty: Ty::Named(ident),
+            ty: self.struct_of_parts(s, &members),
             parts: false,
         })
+    }
+
+    /// Plans struct `s` with one member per `(part name, element)` and returns its type.
+    fn struct_of_parts(&mut self, mut s: Struct, members: &[(&str, LocalElement)]) -> Ty {
+        let mut idents = Unique::default();
+        for (part, element) in members {
+            let member = idents.claim(snake(part));
+            let field = self.element_field(element, Occurs::One, &s.ident, member);
+            s.fields.push(field);
+        }
+        let ty = Ty::Named(s.ident.clone());
+        self.plan.structs.push(s);
+        ty
     }
 
     /// The headers a binding declares for one message, each with its element.

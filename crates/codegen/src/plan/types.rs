@@ -189,15 +189,7 @@ impl<'d> Planner<'d> {
     }
 
     fn complex(&mut self, c: &ComplexType, ident: &str, doc: Option<String>) -> Struct {
-        let mut s = Struct {
-            ident: ident.to_owned(),
-            doc: c.documentation.clone().or(doc),
-            fields: Vec::new(),
-            any: false,
-            any_attributes: false,
-            value: None,
-            parts: false,
-        };
+        let mut s = Struct::new(ident.to_owned(), c.documentation.clone().or(doc));
         let mut idents = Unique::default();
         idents.claim("any".into());
         idents.claim("any_attributes".into());
@@ -492,15 +484,7 @@ impl<'d> Planner<'d> {
                 continue;
             }
             if !decl.is_abstract {
-                found.push(LocalElement {
-                    name: h.clone(),
-                    type_ref: decl.type_ref.clone(),
-                    min: 1,
-                    max: Some(1),
-                    nillable: decl.nillable,
-                    reference: Some(h.clone()),
-                    documentation: decl.documentation.clone(),
-                });
+                found.push(decl.as_member());
             }
             heads.extend(
                 elements

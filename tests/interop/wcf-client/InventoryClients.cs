@@ -336,25 +336,11 @@ namespace Inventory
     {
         static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
 
+        // The verdict is printed by then: end without Mono's runtime shutdown (see ProcessExit).
         public static int Main(string[] args)
         {
-            int code = Run(args);
-            // As in CalculatorClients.cs: end the process without Mono's runtime shutdown, which
-            // now and then dies aborting WCF's threads after the verdict is printed.
-            Console.Out.Flush();
-            Console.Error.Flush();
-            try
-            {
-                _exit(code);
-            }
-            catch (Exception)
-            {
-            }
-            return code;
+            return SoapWs.ProcessExit.Now(Run(args));
         }
-
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "_exit")]
-        static extern void _exit(int status);
 
         static int Run(string[] args)
         {

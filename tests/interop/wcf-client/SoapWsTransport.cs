@@ -734,4 +734,30 @@ namespace SoapWs
                 Monitor.PulseAll(inbox);
         }
     }
+
+    /// <summary>
+    /// Ends a test program with its verdict's exit code without Mono's runtime shutdown, which
+    /// aborts the threads still alive (WCF's duplex receive loop, the timer scheduler) and now
+    /// and then dies of the resulting ThreadAbortException ("FATAL UNHANDLED EXCEPTION ... Failed
+    /// to compare two elements in the array"), turning a passed run into exit code 1.
+    /// </summary>
+    public static class ProcessExit
+    {
+        public static int Now(int code)
+        {
+            Console.Out.Flush();
+            Console.Error.Flush();
+            try
+            {
+                _exit(code);
+            }
+            catch (Exception)
+            {
+            }
+            return code;
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "_exit")]
+        static extern void _exit(int status);
+    }
 }

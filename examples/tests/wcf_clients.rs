@@ -385,7 +385,7 @@ async fn inventory_message_contracts_with_typed_headers() {
                 "ok AddItem(glass) with a Tenant header = 1",
                 "ok AddItem(crate) = 2",
                 "ok FindItems() = 2 items",
-                "ok item 1: glass Sku=G-1 Flags=Fragile|Hazardous Size=0.5 1.25 30 Code=A7 Bin=3 Shelf=north Bin=4 grades=Fragile",
+                "ok item 1: glass Sku=G-1 Flags=Fragile|Hazardous Size=0.5 1.25 30 Code=A7 Discount=SeasonalDiscount(summer 12.5 2026) Bin=3 Shelf=north Bin=4 grades=Fragile",
                 "ok item 2: crate Barcode=42 Flags=Perishable",
                 "ok FindItems reply has the Audit header",
                 "ok Audit: Server = soapws inventory, Items = 2, Restocked = 0",

@@ -100,9 +100,13 @@ namespace Inventory
         [XmlElement(Order = 5)]
         public string Code;
 
+        // A Discount or a type derived from it: XmlSerializer writes and reads xsi:type.
+        [XmlElement(Order = 6)]
+        public Discount Discount;
+
         // The second xs:choice (0..unbounded): Bin | Shelf, in order.
-        [XmlElement("Bin", typeof(int), Order = 6)]
-        [XmlElement("Shelf", typeof(string), Order = 6)]
+        [XmlElement("Bin", typeof(int), Order = 7)]
+        [XmlElement("Shelf", typeof(string), Order = 7)]
         public object[] Items1;
 
         [XmlAttribute]
@@ -110,6 +114,29 @@ namespace Inventory
 
         [XmlIgnore]
         public bool gradesSpecified;
+    }
+
+    [XmlInclude(typeof(PercentDiscount))]
+    [XmlInclude(typeof(SeasonalDiscount))]
+    [XmlType(Namespace = Ns.Inventory)]
+    public partial class Discount
+    {
+        [XmlElement(Order = 0)]
+        public string Reason;
+    }
+
+    [XmlType(Namespace = Ns.Inventory)]
+    public partial class PercentDiscount : Discount
+    {
+        [XmlElement(Order = 1)]
+        public double Percent;
+    }
+
+    [XmlType(Namespace = Ns.Inventory)]
+    public partial class SeasonalDiscount : PercentDiscount
+    {
+        [XmlElement(Order = 2)]
+        public string Season;
     }
 
     [XmlType(Namespace = Ns.Inventory, IncludeInSchema = false)]
@@ -417,6 +444,7 @@ namespace Inventory
                 Flags = ItemFlags.Fragile | ItemFlags.Hazardous,
                 Size = "0.5 1.25 30",
                 Code = "A7",
+                Discount = new SeasonalDiscount { Reason = "summer", Percent = 12.5, Season = "2026" },
                 Items1 = new object[] { 3, "north", 4 },
                 grades = ItemFlags.Fragile,
                 gradesSpecified = true,
@@ -446,6 +474,13 @@ namespace Inventory
                 s.Append(" Size=").Append(item.Size);
             if (item.Code != null)
                 s.Append(" Code=").Append(item.Code);
+            var seasonal = item.Discount as SeasonalDiscount;
+            if (seasonal != null)
+                s.Append(" Discount=SeasonalDiscount(").Append(seasonal.Reason).Append(' ')
+                    .Append(seasonal.Percent.ToString("R", System.Globalization.CultureInfo.InvariantCulture))
+                    .Append(' ').Append(seasonal.Season).Append(')');
+            else if (item.Discount != null)
+                s.Append(" Discount=").Append(item.Discount.GetType().Name);
             if (item.Items1 != null)
                 foreach (object place in item.Items1)
                     s.Append(place is int ? " Bin=" : " Shelf=").Append(place);
@@ -497,7 +532,7 @@ namespace Inventory
             Item[] items = found.Item ?? new Item[0];
             Check(items.Length == 2, "FindItems() = " + items.Length + " items");
             string glass = Describe(items[0]), crate = Describe(items[1]);
-            Check(glass == "glass Sku=G-1 Flags=Fragile|Hazardous Size=0.5 1.25 30 Code=A7 Bin=3 Shelf=north Bin=4 grades=Fragile",
+            Check(glass == "glass Sku=G-1 Flags=Fragile|Hazardous Size=0.5 1.25 30 Code=A7 Discount=SeasonalDiscount(summer 12.5 2026) Bin=3 Shelf=north Bin=4 grades=Fragile",
                 "item 1: " + glass);
             Check(crate == "crate Barcode=42 Flags=Perishable", "item 2: " + crate);
             Audit audit = found.Audit;

@@ -368,7 +368,9 @@ impl<'d> Planner<'d> {
             let element = match (&part.element, &part.type_name) {
                 (Some(e), _) => match self.defs.schema.elements.get(e) {
                     Some(decl) => decl.as_member(),
-                    None => return Err(format!("part '{}': element {e} is not defined", part.name)),
+                    None => {
+                        return Err(format!("part '{}': element {e} is not defined", part.name))
+                    }
                 },
                 (None, Some(t)) => LocalElement {
                     name: QName::new("", part.name.clone()),

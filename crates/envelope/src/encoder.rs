@@ -9,7 +9,7 @@ use soapws_nbfs::{
 };
 
 use crate::headers::Headers;
-use crate::message::{Body, BodyEncoding, Message, ReceivedBody};
+use crate::message::{scoped, Body, BodyEncoding, Message, ReceivedBody, ScopedNamespace};
 use crate::names;
 use crate::xml::{BinaryXmlReader, Node, TextXmlReader, XmlError, XmlRead, XmlReadExt};
 
@@ -199,7 +199,7 @@ impl MessageEncoder {
 /// Where the envelope parser found the body.
 struct BodyStart {
     offset: usize,
-    namespaces: Vec<(String, String, soapws_nbfs::StringSource)>,
+    namespaces: Vec<ScopedNamespace>,
     empty: bool,
     is_fault: bool,
 }
@@ -208,7 +208,7 @@ struct BodyStart {
 /// the Body start tag and the namespaces in scope there.
 fn parse_envelope<R: XmlRead>(
     r: &mut R,
-    body_position: impl Fn(&R) -> (usize, Vec<(String, String, soapws_nbfs::StringSource)>),
+    body_position: impl Fn(&R) -> (usize, Vec<ScopedNamespace>),
 ) -> Result<(Headers, BodyStart), MessageError> {
     r.advance()?;
     match r.move_to_content()? {
@@ -277,7 +277,7 @@ fn decode_binary(
             let namespaces = r
                 .inner()
                 .namespaces_in_scope()
-                .map(|(p, ns)| (p.to_owned(), ns.as_str().to_owned(), ns.source()))
+                .map(|(p, ns)| (scoped(p), scoped(ns.as_str()), ns.source()))
                 .collect();
             (r.offset(), namespaces)
         })?
@@ -299,13 +299,7 @@ fn decode_text(bytes: Bytes, quotas: Quotas) -> Result<Message, MessageError> {
         parse_envelope(&mut r, |r| {
             let namespaces = r
                 .namespaces()
-                .map(|(p, ns)| {
-                    (
-                        p.to_owned(),
-                        ns.to_owned(),
-                        soapws_nbfs::StringSource::Inline,
-                    )
-                })
+                .map(|(p, ns)| (scoped(p), scoped(ns), soapws_nbfs::StringSource::Inline))
                 .collect();
             (r.offset(), namespaces)
         })?

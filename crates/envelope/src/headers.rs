@@ -29,15 +29,14 @@ impl MessageId {
     }
 
     fn from_value(v: &Value<'_>) -> Self {
-        match v {
-            Value::UniqueId(g) => Self::Uuid(*g),
-            other => {
-                let text = other.to_text();
-                match text.trim().strip_prefix("urn:uuid:").and_then(Guid::parse) {
-                    Some(g) => Self::Uuid(g),
-                    None => Self::Uri(text.trim().to_owned()),
-                }
-            }
+        let text = match v {
+            Value::UniqueId(g) => return Self::Uuid(*g),
+            Value::Str(s) => std::borrow::Cow::Borrowed(*s),
+            other => std::borrow::Cow::Owned(other.to_text()),
+        };
+        match text.trim().strip_prefix("urn:uuid:").and_then(Guid::parse) {
+            Some(g) => Self::Uuid(g),
+            None => Self::Uri(text.trim().to_owned()),
         }
     }
 
@@ -201,31 +200,36 @@ impl Headers {
     pub(crate) fn read(reader: &mut (impl XmlRead + ?Sized)) -> Result<Self, XmlError> {
         let mut headers = Headers::default();
         loop {
-            let (ns, local) = match reader.move_to_content()? {
-                Some(Node::StartElement(e)) => (
-                    e.namespace.as_str() == names::WSA10_NS.as_str(),
-                    e.local_name.to_string(),
-                ),
+            let header = match reader.move_to_content()? {
+                Some(Node::StartElement(e)) if e.namespace == names::WSA10_NS.as_str() => {
+                    match e.local_name.as_str() {
+                        "Action" => Addressing::Action,
+                        "To" => Addressing::To,
+                        "MessageID" => Addressing::MessageId,
+                        "RelatesTo" => Addressing::RelatesTo,
+                        "ReplyTo" => Addressing::ReplyTo,
+                        "FaultTo" => Addressing::FaultTo,
+                        "From" => Addressing::From,
+                        _ => Addressing::Other,
+                    }
+                }
+                Some(Node::StartElement(_)) => Addressing::Other,
                 Some(Node::EndElement) => {
                     reader.advance()?;
                     return Ok(headers);
                 }
                 _ => return Err(reader.unexpected("a header element")),
             };
-            if !ns {
-                headers.other.push(read_other(reader)?);
-                continue;
-            }
-            match local.as_str() {
-                "Action" => headers.action = Some(reader.read_element_string()?.trim().to_owned()),
-                "To" => headers.to = Some(reader.read_element_string()?.trim().to_owned()),
-                "MessageID" => {
+            match header {
+                Addressing::Action => headers.action = Some(trimmed(reader.read_element_string()?)),
+                Addressing::To => headers.to = Some(trimmed(reader.read_element_string()?)),
+                Addressing::MessageId => {
                     headers.message_id = Some(
                         reader
                             .read_element_value("message id", |v| Some(MessageId::from_value(v)))?,
                     )
                 }
-                "RelatesTo" => {
+                Addressing::RelatesTo => {
                     let relationship = reader
                         .attribute_value(names::RELATIONSHIP_TYPE.as_str(), "")
                         .map(|v| v.to_text())
@@ -234,10 +238,10 @@ impl Headers {
                         .read_element_value("message id", |v| Some(MessageId::from_value(v)))?;
                     headers.relates_to = Some(RelatesTo { id, relationship });
                 }
-                "ReplyTo" => headers.reply_to = Some(read_endpoint(reader)?),
-                "FaultTo" => headers.fault_to = Some(read_endpoint(reader)?),
-                "From" => headers.from = Some(read_endpoint(reader)?),
-                _ => headers.other.push(read_other(reader)?),
+                Addressing::ReplyTo => headers.reply_to = Some(read_endpoint(reader)?),
+                Addressing::FaultTo => headers.fault_to = Some(read_endpoint(reader)?),
+                Addressing::From => headers.from = Some(read_endpoint(reader)?),
+                Addressing::Other => headers.other.push(read_other(reader)?),
             }
         }
     }
@@ -295,6 +299,28 @@ impl Headers {
     }
 }
 
+/// Which header an element of `s:Header` is.
+enum Addressing {
+    Action,
+    To,
+    MessageId,
+    RelatesTo,
+    ReplyTo,
+    FaultTo,
+    From,
+    /// Not a WS-Addressing 1.0 header this reader types.
+    Other,
+}
+
+/// `s` without surrounding white space (reusing it when it has none).
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() {
+        s
+    } else {
+        s.trim().to_owned()
+    }
+}
+
 /// The anonymous URI by its static key, any other address as a dynamic dictionary string.
 fn address_string(address: &str) -> XmlString<'_> {
     if address == names::ANONYMOUS.as_str() {
@@ -346,9 +372,7 @@ fn read_endpoint(reader: &mut (impl XmlRead + ?Sized)) -> Result<EndpointAddress
             Some(Node::StartElement(e)) => {
                 let wsa = e.namespace == names::WSA10_NS.as_str();
                 match e.local_name.as_str() {
-                    "Address" if wsa => {
-                        ep.address = reader.read_element_string()?.trim().to_owned()
-                    }
+                    "Address" if wsa => ep.address = trimmed(reader.read_element_string()?),
                     "ReferenceParameters" if wsa => {
                         ep.reference_parameters = Some(RawXml::read(reader)?)
                     }

@@ -1,6 +1,7 @@
 //! [`Message`]: a SOAP 1.2 envelope with WS-Addressing 1.0 headers and a body that is written by
 //! the application when the message is encoded, or read lazily from the received bytes.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -60,6 +61,26 @@ impl fmt::Debug for Body {
     }
 }
 
+/// A namespace declaration in scope at a received body: (prefix, namespace, its dictionary
+/// source). The envelope's usual prefixes and namespaces are not copied.
+pub(crate) type ScopedNamespace = (Cow<'static, str>, Cow<'static, str>, StringSource);
+
+/// `text` as a static string when it is one of the envelope's usual prefixes or namespaces.
+pub(crate) fn scoped(text: &str) -> Cow<'static, str> {
+    const USUAL: [&str; 6] = [
+        "s",
+        "a",
+        "",
+        "http://www.w3.org/2003/05/soap-envelope",
+        "http://www.w3.org/2005/08/addressing",
+        "http://www.w3.org/2001/XMLSchema-instance",
+    ];
+    match USUAL.iter().find(|u| **u == text) {
+        Some(u) => Cow::Borrowed(u),
+        None => Cow::Owned(text.to_owned()),
+    }
+}
+
 /// The body of a received message: the encoded bytes and where its content starts.
 #[derive(Clone)]
 pub struct ReceivedBody {
@@ -68,7 +89,7 @@ pub struct ReceivedBody {
     pub(crate) start: usize,
     pub(crate) encoding: BodyEncoding,
     /// Namespace declarations in scope at the body: (prefix, namespace, source).
-    pub(crate) namespaces: Vec<(String, String, StringSource)>,
+    pub(crate) namespaces: Vec<ScopedNamespace>,
     pub(crate) quotas: Quotas,
     pub(crate) empty: bool,
     pub(crate) is_fault: bool,
@@ -175,14 +196,10 @@ impl ReceivedBody {
                         offset: self.start + e.valid_up_to(),
                         message: "invalid UTF-8".into(),
                     })?;
-                BodyReader::Text(
-                    TextXmlReader::new(text).with_quotas(self.quotas).fragment(
-                        self.start,
-                        self.namespaces
-                            .iter()
-                            .map(|(p, u, _)| (p.as_str(), u.as_str())),
-                    ),
-                )
+                BodyReader::Text(TextXmlReader::new(text).with_quotas(self.quotas).fragment(
+                    self.start,
+                    self.namespaces.iter().map(|(p, u, _)| (&**p, &**u)),
+                ))
             }
             BodyEncoding::Binary(session) => {
                 let mut r = Reader::new(&self.bytes[self.start..])
@@ -195,7 +212,7 @@ impl ReceivedBody {
                             StringSource::Inline => XmlString::inline(u),
                             _ => XmlString::dynamic(u),
                         };
-                        (p.as_str(), ns)
+                        (&**p, ns)
                     }));
                 if let Some(s) = session {
                     r = r.with_session(s);

@@ -399,6 +399,44 @@ fn a_byte_array_over_several_records_counts_whole_against_the_quota() {
     );
 }
 
+/// Text that is not well-formed is refused where it goes wrong: end tags that do not match,
+/// attributes and namespace declarations given twice.
+#[test]
+fn text_that_is_not_well_formed_is_refused() {
+    let envelope = |body: &str| {
+        format!(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>{body}</s:Body></s:Envelope>"#
+        )
+    };
+    let read_all = |xml: String| -> Result<(), String> {
+        let m = MessageEncoder::new(Encoding::Text)
+            .decode(Bytes::from(xml))
+            .map_err(|e| e.to_string())?;
+        let mut r = m.body_reader().map_err(|e| e.to_string())?;
+        while r.node().is_some() {
+            r.skip().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    assert_eq!(read_all(envelope("<a><b/></a>")), Ok(()));
+    assert_eq!(
+        read_all(envelope(r#"<a x="1" y="2" xmlns:p="urn:p" p:x="3"/>"#)),
+        Ok(())
+    );
+    for (bad, expected) in [
+        ("<a><b></a></b>", "</a>"),
+        (r#"<a x="1" x="2"/>"#, "appears twice"),
+        (r#"<a xmlns:p="urn:p" xmlns:p="urn:q"/>"#, "appears twice"),
+        (r#"<a xmlns="urn:p" xmlns="urn:q"/>"#, "appears twice"),
+    ] {
+        let err = read_all(envelope(bad)).expect_err(bad);
+        assert!(err.contains(expected), "{bad}: {err}");
+    }
+    // In the headers too (read at decode time).
+    let xml = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><h xmlns="urn:h"></x></s:Header><s:Body/></s:Envelope>"#;
+    assert!(read_all(xml.to_owned()).is_err());
+}
+
 #[test]
 fn header_flags_set_in_code_are_written() {
     let xml = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><h:Ctx xmlns:h="urn:h">1</h:Ctx></s:Header><s:Body/></s:Envelope>"#;

@@ -203,13 +203,27 @@ impl<'a> TextXmlReader<'a> {
                 max: self.quotas.max_depth,
             });
         }
-        self.scopes.push(self.namespaces.len());
+        let scope_start = self.namespaces.len();
+        self.scopes.push(scope_start);
         self.attributes.clear();
         let mut raw = std::mem::take(&mut self.pending_attributes);
         raw.clear();
-        for a in e.attributes() {
+        // Duplicates are found below, among the few attributes of one tag, without the set
+        // quick-xml would allocate per tag.
+        let mut attributes = e.attributes();
+        attributes.with_checks(false);
+        for a in attributes {
             let a = a.map_err(|err| self.error_here(err.to_string()))?;
             let key = self.reborrow_name(a.key.as_ref())?;
+            let declared = |p: &str| self.namespaces[scope_start..].iter().any(|(q, _)| q == p);
+            let duplicate = match key.strip_prefix("xmlns") {
+                Some("") => declared(""),
+                Some(p) if p.starts_with(':') => declared(&p[1..]),
+                _ => raw.iter().any(|(k, _)| *k == key),
+            };
+            if duplicate {
+                return Err(self.error_here(format!("attribute '{key}' appears twice")));
+            }
             let value = a
                 .normalized_value(XmlVersion::Implicit1_0)
                 .map_err(|err| self.error_here(err.to_string()))?;

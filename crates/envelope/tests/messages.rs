@@ -432,6 +432,13 @@ fn text_that_is_not_well_formed_is_refused() {
         let err = read_all(envelope(bad)).expect_err(bad);
         assert!(err.contains(expected), "{bad}: {err}");
     }
+    // Control characters XML 1.0 does not allow are refused where they are, before parsing;
+    // tab, line feed and carriage return are text.
+    assert_eq!(read_all(envelope("<a>\t1\r\n2</a>")), Ok(()));
+    for bad in ["<a>\u{0}</a>", "<a\u{1}/>", "<a b='\u{1f}'/>"] {
+        let err = read_all(envelope(bad)).expect_err(bad);
+        assert!(err.contains("is not allowed in XML"), "{bad:?}: {err}");
+    }
     // In the headers too (read at decode time).
     let xml = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><h xmlns="urn:h"></x></s:Header><s:Body/></s:Envelope>"#;
     assert!(read_all(xml.to_owned()).is_err());

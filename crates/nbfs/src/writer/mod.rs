@@ -675,26 +675,27 @@ fn write_value<N: Node>(n: &mut N, value: &Value<'_>, joined: bool) -> Result<()
     Ok(())
 }
 
-/// Refuses names that would change the markup when written as XML text: white space, `<`, `>`,
-/// `&`, quotes, `=`, `/`, `!`, `?`, and a colon in a local name or prefix. (Binary XML can carry
-/// any string; the reader takes what it is given, the writer only writes names.)
+/// Refuses names that would change the markup or not be XML when written as text: white space
+/// and other control characters, `<`, `>`, `&`, quotes, `=`, `/`, `!`, `?`, and a colon in a
+/// local name or prefix. (Binary XML can carry any string; the reader takes what it is given,
+/// the writer only writes names.)
 ///
 /// Always inlined: it runs for every element and attribute, and its call cost was measurable.
 #[inline(always)]
 fn check_name(local: &str, prefix: Option<&str>) -> Result<(), EncodeError> {
     if bad_name(local) || prefix.is_some_and(bad_name) {
         return Err(EncodeError::InvalidName(
-            "a name with white space, markup characters or a colon",
+            "a name with white space, control or markup characters, or a colon",
         ));
     }
     Ok(())
 }
 
-/// The bytes a name may hold without a closer look: ASCII other than the white space
-/// `char::is_whitespace` knows (tab, LF, VT, FF, CR, space) and the markup characters.
+/// The bytes a name may hold without a closer look: ASCII other than control characters, the
+/// space and the markup characters.
 const NAME_BYTE_OK: [bool; 256] = {
     let mut ok = [false; 256];
-    let mut b = 0;
+    let mut b = 0x20;
     while b < 0x80 {
         ok[b] = true;
         b += 1;
@@ -746,6 +747,7 @@ fn bad_name_bytewise(s: &str) -> bool {
     }
     s.chars().any(|c| {
         c.is_whitespace()
+            || c < ' '
             || matches!(
                 c,
                 '<' | '>' | '&' | '"' | '\'' | '=' | '/' | '!' | '?' | ':'
@@ -763,6 +765,7 @@ mod tests {
         for b in 0u8..128 {
             let c = char::from(b);
             let rule = c.is_whitespace()
+                || c < ' '
                 || matches!(
                     c,
                     '<' | '>' | '&' | '"' | '\'' | '=' | '/' | '!' | '?' | ':'

@@ -482,6 +482,15 @@ impl<'s> Writer<'s> {
                 "comment containing '--' or ending in '-'",
             ));
         }
+        // A comment has no escapes: a control character could not be written as XML.
+        if text
+            .bytes()
+            .any(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        {
+            return Err(EncodeError::InvalidState(
+                "comment containing a control character",
+            ));
+        }
         self.flush_base64();
         self.close_start_tag();
         with_node!(&mut self.out, n => n.comment(text));
@@ -758,6 +767,23 @@ fn bad_name_bytewise(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Comments are written as they are: one a text reader could not read is refused.
+    #[test]
+    fn comments_that_would_not_read_are_refused() {
+        for (comment, ok) in [
+            ("a\tb\r\nc", true),
+            ("a -- b", false),
+            ("ends-", false),
+            ("a\u{4}b", false),
+            ("\u{0}", false),
+        ] {
+            let mut w = Writer::text(Vec::new());
+            w.start_element(None, XmlString::dynamic("e"), None)
+                .unwrap();
+            assert_eq!(w.comment(comment).is_ok(), ok, "{comment:?}");
+        }
+    }
 
     /// The byte-wise test agrees with the character-wise rule for every ASCII character.
     #[test]

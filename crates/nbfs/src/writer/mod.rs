@@ -482,10 +482,12 @@ impl<'s> Writer<'s> {
                 "comment containing '--' or ending in '-'",
             ));
         }
-        // A comment has no escapes: a control character could not be written as XML.
-        if text
-            .bytes()
-            .any(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        // A comment has no escapes: as text, a control character would not be XML. (Binary
+        // XML carries any string, as .NET's binary writer does.)
+        if matches!(self.out, Output::Text(_))
+            && text
+                .bytes()
+                .any(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
         {
             return Err(EncodeError::InvalidState(
                 "comment containing a control character",
@@ -768,7 +770,8 @@ fn bad_name_bytewise(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// Comments are written as they are: one a text reader could not read is refused.
+    /// Comments are written as they are: one a text reader could not read is refused as text
+    /// (binary XML carries it).
     #[test]
     fn comments_that_would_not_read_are_refused() {
         for (comment, ok) in [
@@ -782,6 +785,15 @@ mod tests {
             w.start_element(None, XmlString::dynamic("e"), None)
                 .unwrap();
             assert_eq!(w.comment(comment).is_ok(), ok, "{comment:?}");
+            let mut w = Writer::new();
+            w.start_element(None, XmlString::dynamic("e"), None)
+                .unwrap();
+            let binary_ok = !comment.contains("--") && !comment.ends_with('-');
+            assert_eq!(
+                w.comment(comment).is_ok(),
+                binary_ok,
+                "{comment:?} in binary"
+            );
         }
     }
 

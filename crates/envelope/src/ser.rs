@@ -5,10 +5,11 @@
 //! may be absent are handled by the generated code (loops, `Option`), not by impls on
 //! `Vec`/`Option`, so `Vec<u8>` can stand for `xs:base64Binary`.
 
-use soapws_nbfs::{DateTime, Decimal, EncodeError, Guid, TimeSpan, Value, Writer, XmlString};
+use soapws_nbfs::{
+    Attribute, DateTime, Decimal, EncodeError, Guid, TimeSpan, Value, Writer, XmlString,
+};
 
 use crate::xml::{Node, NodeKind, RawXml, XmlError, XmlRead, XmlReadExt};
-use soapws_nbfs::Attribute;
 
 /// `http://www.w3.org/2001/XMLSchema-instance`
 pub const XSI_NS: XmlString<'static> =

@@ -253,10 +253,7 @@ pub fn reply_or_fault<T: DeserializeXml, F>(
     expected: BodyShape<'_>,
     declared: impl Fn(&Fault) -> Option<F>,
 ) -> Result<T, ClientError<F>> {
-    let reply = reply.map_err(ClientError::Call)?;
-    if reply.is_fault() {
-        return Err(fault_error(&reply, declared));
-    }
+    let reply = not_a_fault(reply, declared)?;
     read_message_body(&reply, expected).map_err(ClientError::Decode)
 }
 
@@ -266,13 +263,22 @@ pub fn reply_with_headers<T: DeserializeXml, H: MessageHeaders, F>(
     expected: BodyShape<'_>,
     declared: impl Fn(&Fault) -> Option<F>,
 ) -> Result<(T, H), ClientError<F>> {
+    let reply = not_a_fault(reply, declared)?;
+    let headers = H::read_headers(&reply.headers).map_err(ClientError::Decode)?;
+    let body = read_message_body(&reply, expected).map_err(ClientError::Decode)?;
+    Ok((body, headers))
+}
+
+/// The reply, unless the call failed or the reply is a fault.
+fn not_a_fault<F>(
+    reply: Result<Message, CallError>,
+    declared: impl Fn(&Fault) -> Option<F>,
+) -> Result<Message, ClientError<F>> {
     let reply = reply.map_err(ClientError::Call)?;
     if reply.is_fault() {
         return Err(fault_error(&reply, declared));
     }
-    let headers = H::read_headers(&reply.headers).map_err(ClientError::Decode)?;
-    let body = read_message_body(&reply, expected).map_err(ClientError::Decode)?;
-    Ok((body, headers))
+    Ok(reply)
 }
 
 /// The error a fault reply is: a declared fault, another SOAP fault, or an unreadable one.

@@ -191,10 +191,11 @@ fn emit_server(out: &mut String, svc: &Svc, n: &Names) {
         );
     }
     let dispatch = dispatch(&arms);
-    let understood: Vec<String> = svc
-        .ops
-        .iter()
-        .filter_map(|op| op.input_headers)
+    // Each header set once, however many operations share it.
+    let input_sets: std::collections::BTreeSet<usize> =
+        svc.ops.iter().filter_map(|op| op.input_headers).collect();
+    let understood: Vec<String> = input_sets
+        .into_iter()
         .map(|h| {
             format!(
                 "<{} as soapws::rt::MessageHeaders>::NAMES",

@@ -39,18 +39,36 @@ pub(super) fn emit_enum(out: &mut String, e: &Enum) {
         impl soapws::rt::SimpleValue for {id} {{
             fn to_value(&self) -> soapws::rt::Value<'_> {{ soapws::rt::Value::Str(self.as_str()) }}
             fn from_value(v: &soapws::rt::Value<'_>) -> ::core::option::Option<Self> {{ Self::from_xml(&v.to_text()) }}
-        }}
-        impl soapws::rt::SerializeXml for {id} {{
+        }}",
+        id = e.ident
+    );
+    simple_element_impls(out, &e.ident);
+}
+
+/// `SerializeXml` and `DeserializeXml` of a generated simple type, through its `SimpleValue`.
+fn simple_element_impls(out: &mut String, id: &str) {
+    let _ = writeln!(
+        out,
+        "impl soapws::rt::SerializeXml for {id} {{
             fn write_content(&self, w: &mut soapws::rt::Writer<'_>) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
-                w.value(&soapws::rt::Value::Str(self.as_str()))
+                w.value(&soapws::rt::SimpleValue::to_value(self))
             }}
         }}
         impl soapws::rt::DeserializeXml for {id} {{
             fn read_element<R: soapws::rt::XmlRead + ?Sized>(r: &mut R) -> ::core::result::Result<Self, soapws::rt::XmlError> {{
-                soapws::rt::XmlReadExt::read_element_value(r, {id:?}, |v| Self::from_xml(&v.to_text()))
+                soapws::rt::XmlReadExt::read_element_value(r, {id:?}, <Self as soapws::rt::SimpleValue>::from_value)
             }}
-        }}",
-        id = e.ident
+        }}"
+    );
+}
+
+/// `Default` for a generated enum whose variants hold values: the first, holding its default.
+fn default_first_variant(out: &mut String, id: &str, first: &str) {
+    let _ = writeln!(
+        out,
+        "impl ::core::default::Default for {id} {{
+            fn default() -> Self {{ Self::{first}(::core::default::Default::default()) }}
+        }}"
     );
 }
 
@@ -75,28 +93,16 @@ pub(super) fn emit_union(out: &mut String, u: &Union) {
             "if let Some(x) = <{path} as soapws::rt::SimpleValue>::from_value(v) {{ return Some(Self::{variant}(x)); }}"
         );
     }
-    let first = &u.variants[0].0;
     let _ = writeln!(
         out,
         "}}
-        impl ::core::default::Default for {id} {{
-            fn default() -> Self {{ Self::{first}(::core::default::Default::default()) }}
-        }}
         impl soapws::rt::SimpleValue for {id} {{
             fn to_value(&self) -> soapws::rt::Value<'_> {{ match self {{ {to} }} }}
             fn from_value(v: &soapws::rt::Value<'_>) -> ::core::option::Option<Self> {{ {from} None }}
-        }}
-        impl soapws::rt::SerializeXml for {id} {{
-            fn write_content(&self, w: &mut soapws::rt::Writer<'_>) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
-                w.value(&soapws::rt::SimpleValue::to_value(self))
-            }}
-        }}
-        impl soapws::rt::DeserializeXml for {id} {{
-            fn read_element<R: soapws::rt::XmlRead + ?Sized>(r: &mut R) -> ::core::result::Result<Self, soapws::rt::XmlError> {{
-                soapws::rt::XmlReadExt::read_element_value(r, {id:?}, <Self as soapws::rt::SimpleValue>::from_value)
-            }}
         }}"
     );
+    default_first_variant(out, id, &u.variants[0].0);
+    simple_element_impls(out, id);
 }
 
 pub(super) fn field_type(f: &Field) -> String {
@@ -477,14 +483,11 @@ pub(super) fn emit_derived(out: &mut String, d: &Derived) {
             format!("an xsi:type derived from the abstract type {}", d.base.local)
         ),
     };
-    let first = &d.variants[0].0;
+    let _ = writeln!(out, "}}");
+    default_first_variant(out, id, &d.variants[0].0);
     let _ = writeln!(
         out,
-        "}}
-        impl ::core::default::Default for {id} {{
-            fn default() -> Self {{ Self::{first}(::core::default::Default::default()) }}
-        }}
-        impl soapws::rt::SerializeXml for {id} {{
+        "impl soapws::rt::SerializeXml for {id} {{
             fn write_element(&self, w: &mut soapws::rt::Writer<'_>, name: soapws::nbfs::XmlString<'_>, ns: ::core::option::Option<soapws::nbfs::XmlString<'_>>) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
                 match self {{ {write} }}
             }}
@@ -564,14 +567,11 @@ fn emit_choice(out: &mut String, f: &Field) {
         };
         let _ = writeln!(arms, "Self::{}(v) => {{ {write} }}", v.ident);
     }
-    let first = &f.choice[0].ident;
+    let _ = writeln!(out, "}}");
+    default_first_variant(out, &id, &f.choice[0].ident);
     let _ = writeln!(
         out,
-        "}}
-        impl ::core::default::Default for {id} {{
-            fn default() -> Self {{ Self::{first}(::core::default::Default::default()) }}
-        }}
-        impl {id} {{
+        "impl {id} {{
             /// Writes the element this value stands for.
             pub fn write_xml(&self, w: &mut soapws::rt::Writer<'_>) -> ::core::result::Result<(), soapws::rt::EncodeError> {{
                 match self {{ {arms} }}

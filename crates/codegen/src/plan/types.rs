@@ -370,16 +370,15 @@ impl<'d> Planner<'d> {
         let variants = elements
             .iter()
             .map(|e| {
-                let many = occurs(e.min, e.max) == Occurs::Many;
+                let occ = match occurs(e.min, e.max) {
+                    Occurs::Many => Occurs::Many,
+                    _ => Occurs::One,
+                };
                 let variant = variant_idents.claim(camel(&e.name.local));
-                let mut v = self.element_field(
-                    e,
-                    if many { Occurs::Many } else { Occurs::One },
-                    owner,
-                    variant,
-                );
-                // A nil variant is its element present with no value: the value's default.
-                v.occurs = if many { Occurs::Many } else { Occurs::One };
+                let mut v = self.element_field(e, occ, owner, variant);
+                // A nil variant is its element present with no value: the value's default
+                // (element_field would make a nillable one optional).
+                v.occurs = occ;
                 v.nil_when_none = false;
                 v
             })

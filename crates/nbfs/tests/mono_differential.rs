@@ -25,20 +25,6 @@ const DOCS_PER_MODE: usize = 400;
 // ---------------------------------------------------------------------------------------------
 // Mono and the harness
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn dictionary_tsv() -> PathBuf {
-    let p = repo_root().join("../shared/specs/nbfs-dictionary.tsv");
-    assert!(
-        p.is_file(),
-        "missing {} (shared/ must sit beside the repository)",
-        p.display()
-    );
-    p
-}
-
 /// Compiles the harness once per test binary; panics with a clear message when Mono is missing.
 fn harness() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
@@ -55,7 +41,7 @@ fn run_harness(args: &[&str], input: &str) -> String {
     let mut child = Command::new("mono")
         .arg(harness())
         .args(args)
-        .arg(dictionary_tsv())
+        .arg(soapws_testkit::dictionary_tsv())
         .env("TZ", "UTC")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -9,6 +9,18 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The [MC-NBFS] dictionary file of `shared/specs` (the interop harnesses load it); panics when
+/// `shared/` is not beside the repository.
+pub fn dictionary_tsv() -> PathBuf {
+    let p = repo_root().join("../shared/specs/nbfs-dictionary.tsv");
+    assert!(
+        p.is_file(),
+        "missing {} (shared/ must sit beside the repository)",
+        p.display()
+    );
+    p
+}
+
 /// Panics with the install command when `mono` or `mcs` is missing: the interop tests fail,
 /// they never skip.
 pub fn require_mono() {

@@ -181,6 +181,22 @@ impl XmlRead for BodyReader<'_> {
             Self::Empty => 0,
         }
     }
+
+    fn with_text<T>(&self, f: impl FnOnce(&soapws_nbfs::Value<'_>) -> T) -> Option<T> {
+        match self {
+            Self::Text(r) => r.with_text(f),
+            Self::Binary(r) => r.with_text(f),
+            Self::Empty => None,
+        }
+    }
+
+    fn is_whitespace_text(&self) -> bool {
+        match self {
+            Self::Text(r) => r.is_whitespace_text(),
+            Self::Binary(r) => r.is_whitespace_text(),
+            Self::Empty => false,
+        }
+    }
 }
 
 impl ReceivedBody {

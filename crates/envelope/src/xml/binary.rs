@@ -221,4 +221,16 @@ impl XmlRead for BinaryXmlReader<'_> {
     fn depth(&self) -> usize {
         self.depth
     }
+
+    fn with_text<T>(&self, f: impl FnOnce(&Value<'_>) -> T) -> Option<T> {
+        match self.current {
+            Current::Inner(NodeType::Text) => Some(f(self.reader.value())),
+            Current::JoinedText => Some(f(&Value::Str(&self.joined_text))),
+            Current::JoinedBytes => Some(f(&Value::Bytes(&self.joined_bytes))),
+            Current::ArrayItem { index, phase: 1 } => {
+                self.reader.array().value(index).map(|v| f(&v))
+            }
+            _ => None,
+        }
+    }
 }

@@ -102,6 +102,20 @@ pub trait XmlRead {
     /// Elements open around the current node; a start element and its end element count
     /// themselves (so both have the same depth).
     fn depth(&self) -> usize;
+
+    /// Calls `f` with the value of the text node the reader is on (`None` elsewhere), without
+    /// copying the value into a [`Node`].
+    fn with_text<T>(&self, f: impl FnOnce(&Value<'_>) -> T) -> Option<T> {
+        match self.node() {
+            Some(Node::Text(v)) => Some(f(&v)),
+            _ => None,
+        }
+    }
+
+    /// True when the reader is on a text node of XML white space only.
+    fn is_whitespace_text(&self) -> bool {
+        self.with_text(|v| v.is_whitespace()).unwrap_or(false)
+    }
 }
 
 /// Convenience reading on top of [`XmlRead`], in the style of .NET's `XmlReader` helpers.
@@ -117,8 +131,7 @@ pub trait XmlReadExt: XmlRead {
         loop {
             match self.kind() {
                 Some(NodeKind::Comment) => {}
-                Some(NodeKind::Text) if matches!(self.node(), Some(Node::Text(v)) if v.is_whitespace()) =>
-                    {}
+                Some(NodeKind::Text) if self.is_whitespace_text() => {}
                 other => return Ok(other),
             }
             if !self.advance()? {
@@ -168,27 +181,20 @@ pub trait XmlReadExt: XmlRead {
         while self.kind() == Some(NodeKind::Comment) {
             self.advance()?;
         }
-        let (value, had_text) = match self.node() {
-            Some(Node::Text(v)) => (
-                f(&v).ok_or_else(|| XmlError::InvalidValue {
-                    text: v.to_text(),
-                    kind,
-                }),
-                true,
-            ),
-            Some(Node::EndElement) => (
-                f(&Value::Str("")).ok_or(XmlError::InvalidValue {
-                    text: String::new(),
-                    kind,
-                }),
-                false,
-            ),
-            _ => return Err(self.unexpected("text content")),
+        let invalid = |v: &Value<'_>| XmlError::InvalidValue {
+            text: v.to_text(),
+            kind,
         };
-        let value = value?;
-        if had_text {
+        let value = if self.kind() == Some(NodeKind::EndElement) {
+            let empty = Value::Str("");
+            f(&empty).ok_or_else(|| invalid(&empty))?
+        } else {
+            let value = self
+                .with_text(|v| f(v).ok_or_else(|| invalid(v)))
+                .ok_or_else(|| self.unexpected("text content"))??;
             self.advance()?;
-        }
+            value
+        };
         self.read_end_element()?;
         Ok(value)
     }

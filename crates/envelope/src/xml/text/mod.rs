@@ -1,13 +1,15 @@
-//! [`XmlRead`] over XML text (UTF-8), on quick-xml's pull parser. Names and text borrow the
-//! input where no unescaping is needed. DOCTYPE and processing instructions are rejected (SOAP
-//! 1.2 forbids them), so no entity is ever expanded beyond the five predefined ones.
+//! [`XmlRead`] over XML text (UTF-8). The [`lexer`] cuts the input into tokens; this module
+//! resolves namespaces, checks that tags match, joins adjacent text and applies the quotas.
+//! Names and text borrow the input where no reference is expanded.
+
+mod lexer;
 
 use std::borrow::Cow;
 
-use quick_xml::events::{BytesStart, Event as XmlEvent};
-use quick_xml::XmlVersion;
 use soapws_nbfs::{Attribute, Element, Quotas, Value, XmlString, XMLNS_NAMESPACE, XML_NAMESPACE};
 
+use self::lexer::{expand_text, normalize_attribute, normalize_line_ends, LexError, Lexer};
+use self::lexer::{RawAttribute, Token};
 use super::{max_text_length, Node, NodeKind, XmlError, XmlRead};
 
 /// Where a name's namespace is: no namespace, the `xml` namespace, or a declaration.
@@ -44,23 +46,24 @@ enum TextAttribute<'a> {
 
 /// Reads XML text through [`XmlRead`].
 pub struct TextXmlReader<'a> {
-    reader: quick_xml::Reader<&'a [u8]>,
-    input: &'a str,
+    lexer: Lexer<'a>,
     /// Added to offsets in errors.
     base: usize,
     quotas: Quotas,
     current: Current<'a>,
-    /// An event read ahead while joining text.
-    pending: Option<XmlEvent<'a>>,
+    /// A token read ahead while joining text, and where it started.
+    pending: Option<(Token<'a>, usize)>,
     /// The current start tag was `<a/>`: its end comes next.
     pending_end: bool,
     /// Namespace declarations in scope: (prefix, namespace).
-    namespaces: Vec<(Cow<'a, str>, Cow<'a, str>)>,
-    /// For each open element, the length of `namespaces` before its declarations.
-    scopes: Vec<usize>,
+    namespaces: Vec<(&'a str, Cow<'a, str>)>,
+    /// For each open element, its name as written and the length of `namespaces` before its
+    /// declarations.
+    scopes: Vec<(&'a str, usize)>,
     attributes: Vec<TextAttribute<'a>>,
-    /// Attributes of the start tag being read, before their prefixes are resolved (kept to
-    /// reuse its allocation).
+    /// The attributes of the tag just read, as written (kept to reuse the allocation).
+    raw_attributes: Vec<RawAttribute<'a>>,
+    /// Attributes of the start tag being read, before their prefixes are resolved.
     pending_attributes: Vec<(&'a str, Cow<'a, str>)>,
     fragment: bool,
     done: bool,
@@ -69,11 +72,8 @@ pub struct TextXmlReader<'a> {
 impl<'a> TextXmlReader<'a> {
     /// A reader over a whole document, with WCF's default quotas.
     pub fn new(input: &'a str) -> Self {
-        let mut reader = quick_xml::Reader::from_str(input);
-        reader.config_mut().check_end_names = true;
         Self {
-            reader,
-            input,
+            lexer: Lexer::new(input),
             base: 0,
             quotas: Quotas::WCF,
             current: Current::None,
@@ -82,6 +82,7 @@ impl<'a> TextXmlReader<'a> {
             namespaces: Vec::new(),
             scopes: Vec::new(),
             attributes: Vec::new(),
+            raw_attributes: Vec::new(),
             pending_attributes: Vec::new(),
             fragment: false,
             done: false,
@@ -104,30 +105,25 @@ impl<'a> TextXmlReader<'a> {
     ) -> Self {
         self.base = base;
         self.fragment = true;
-        self.namespaces.extend(
-            namespaces
-                .into_iter()
-                .map(|(p, u)| (Cow::Borrowed(p), Cow::Borrowed(u))),
-        );
-        // Unmatched end tags are ours to interpret (the fragment's end).
-        self.reader.config_mut().allow_unmatched_ends = true;
+        self.namespaces
+            .extend(namespaces.into_iter().map(|(p, u)| (p, Cow::Borrowed(u))));
         self
     }
 
     /// Offset just past the last node read, from the start of the document.
     pub fn offset(&self) -> usize {
-        self.base + self.reader.buffer_position() as usize
+        self.base + self.lexer.position()
     }
 
     /// The namespace bindings in scope, innermost last.
     pub fn namespaces(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.namespaces.iter().map(|(p, u)| (&**p, &**u))
+        self.namespaces.iter().map(|(p, u)| (*p, &**u))
     }
 
-    fn error(&self, message: impl Into<String>) -> XmlError {
+    fn lex_error(&self, e: LexError) -> XmlError {
         XmlError::Text {
-            offset: self.base + self.reader.error_position() as usize,
-            message: message.into(),
+            offset: self.base + e.offset,
+            message: e.message,
         }
     }
 
@@ -138,29 +134,15 @@ impl<'a> TextXmlReader<'a> {
         }
     }
 
-    /// The same string with the input's lifetime when it lies in the input.
-    fn reborrow(&self, s: &str) -> Cow<'a, str> {
-        let start = (s.as_ptr() as usize).wrapping_sub(self.input.as_ptr() as usize);
-        match self.input.get(start..start.wrapping_add(s.len())) {
-            Some(r) if r.as_ptr() == s.as_ptr() => Cow::Borrowed(r),
-            _ => Cow::Owned(s.to_owned()),
+    /// The next token and where it starts.
+    fn next_raw(&mut self) -> Result<(Token<'a>, usize), XmlError> {
+        if let Some(pending) = self.pending.take() {
+            return Ok(pending);
         }
-    }
-
-    fn reborrow_name(&self, s: &str) -> Result<&'a str, XmlError> {
-        match self.reborrow(s) {
-            Cow::Borrowed(b) => Ok(b),
-            Cow::Owned(_) => Err(self.error_here("name outside the input")),
-        }
-    }
-
-    fn next_raw(&mut self) -> Result<XmlEvent<'a>, XmlError> {
-        match self.pending.take() {
-            Some(e) => Ok(e),
-            None => self
-                .reader
-                .read_event()
-                .map_err(|e| self.error(e.to_string())),
+        let at = self.lexer.position();
+        match self.lexer.next_token(&mut self.raw_attributes) {
+            Ok(token) => Ok((token, at)),
+            Err(e) => Err(self.lex_error(e)),
         }
     }
 
@@ -188,14 +170,17 @@ impl<'a> TextXmlReader<'a> {
     }
 
     /// `(prefix, local name)`; a byte scan, as names are short.
-    fn split(name: &'a str) -> (&'a str, &'a str) {
+    fn split(name: &'a str) -> Result<(&'a str, &'a str), String> {
         match name.bytes().position(|b| b == b':') {
-            Some(i) => (&name[..i], &name[i + 1..]),
-            None => ("", name),
+            None => Ok(("", name)),
+            Some(i) if i > 0 && i + 1 < name.len() && !name[i + 1..].contains(':') => {
+                Ok((&name[..i], &name[i + 1..]))
+            }
+            Some(_) => Err(format!("'{name}' is not a qualified name")),
         }
     }
 
-    fn start(&mut self, e: &BytesStart<'_>) -> Result<Current<'a>, XmlError> {
+    fn start(&mut self, name: &'a str) -> Result<Current<'a>, XmlError> {
         if self.scopes.len() >= self.quotas.max_depth {
             return Err(XmlError::Quota {
                 offset: self.offset(),
@@ -204,45 +189,42 @@ impl<'a> TextXmlReader<'a> {
             });
         }
         let scope_start = self.namespaces.len();
-        self.scopes.push(scope_start);
+        self.scopes.push((name, scope_start));
         self.attributes.clear();
-        let mut raw = std::mem::take(&mut self.pending_attributes);
-        raw.clear();
-        // Duplicates are found below, among the few attributes of one tag, without the set
-        // quick-xml would allocate per tag.
-        let mut attributes = e.attributes();
-        attributes.with_checks(false);
-        for a in attributes {
-            let a = a.map_err(|err| self.error_here(err.to_string()))?;
-            let key = self.reborrow_name(a.key.as_ref())?;
-            let declared = |p: &str| self.namespaces[scope_start..].iter().any(|(q, _)| q == p);
-            let duplicate = match key.strip_prefix("xmlns") {
-                Some("") => declared(""),
-                Some(p) if p.starts_with(':') => declared(&p[1..]),
-                _ => raw.iter().any(|(k, _)| *k == key),
+        let raw = std::mem::take(&mut self.raw_attributes);
+        let mut plain = std::mem::take(&mut self.pending_attributes);
+        plain.clear();
+        for (i, a) in raw.iter().enumerate() {
+            let key = a.name;
+            let declared = |p: &str| self.namespaces[scope_start..].iter().any(|(q, _)| *q == p);
+            let declaration = match key.strip_prefix("xmlns") {
+                Some("") => Some(""),
+                Some(p) if p.starts_with(':') => Some(&p[1..]),
+                _ => None,
+            };
+            let duplicate = match declaration {
+                Some(p) => declared(p),
+                None => raw[..i].iter().any(|b| b.name == key),
             };
             if duplicate {
                 return Err(self.error_here(format!("attribute '{key}' appears twice")));
             }
-            let value = a
-                .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|err| self.error_here(err.to_string()))?;
-            let value = self.reborrow(&value);
+            let value = normalize_attribute(a.value, a.offset).map_err(|e| self.lex_error(e))?;
             if value.len() > self.quotas.max_string_content_length {
                 return Err(XmlError::Quota {
-                    offset: self.offset(),
+                    offset: self.base + a.offset,
                     what: "attribute value length",
                     max: self.quotas.max_string_content_length,
                 });
             }
-            match key.strip_prefix("xmlns") {
-                Some("") => self.declare("", value)?,
-                Some(p) if p.starts_with(':') => self.declare(&p[1..], value)?,
-                _ => raw.push((key, value)),
+            match declaration {
+                Some(prefix) => self.declare(prefix, value)?,
+                None => plain.push((key, value)),
             }
         }
-        for (key, value) in raw.drain(..) {
-            let (prefix, local) = Self::split(key);
+        self.raw_attributes = raw;
+        for (key, value) in plain.drain(..) {
+            let (prefix, local) = Self::split(key).map_err(|m| self.error_here(m))?;
             let ns = if prefix.is_empty() {
                 Ns::Empty
             } else {
@@ -256,9 +238,8 @@ impl<'a> TextXmlReader<'a> {
                 value,
             });
         }
-        self.pending_attributes = raw;
-        let name = self.reborrow_name(e.name().as_ref())?;
-        let (prefix, local) = Self::split(name);
+        self.pending_attributes = plain;
+        let (prefix, local) = Self::split(name).map_err(|m| self.error_here(m))?;
         let ns = self
             .resolve(prefix)
             .ok_or_else(|| self.error_here(format!("prefix '{prefix}' is not declared")))?;
@@ -275,36 +256,48 @@ impl<'a> TextXmlReader<'a> {
         if !prefix.is_empty() && uri.is_empty() {
             return Err(self.error_here(format!("prefix '{prefix}' bound to the empty namespace")));
         }
-        self.namespaces.push((Cow::Borrowed(prefix), uri));
+        self.namespaces.push((prefix, uri));
         self.attributes.push(TextAttribute::Xmlns {
             declaration: self.namespaces.len() - 1,
         });
         Ok(())
     }
 
+    /// An end tag: it must close the innermost open element (in a fragment, an end tag with
+    /// nothing open ends the input).
+    fn end_tag(&mut self, name: &str) -> Result<Current<'a>, XmlError> {
+        match self.scopes.last() {
+            Some(&(open, _)) if open == name => Ok(Current::End),
+            Some(&(open, _)) => {
+                Err(self.error_here(format!("end tag '</{name}>' does not match '<{open}>'")))
+            }
+            None if self.fragment => {
+                self.done = true;
+                Ok(Current::None)
+            }
+            None => Err(self.error_here("end tag with no element open")),
+        }
+    }
+
     fn end(&mut self) {
-        if let Some(len) = self.scopes.pop() {
+        if let Some((_, len)) = self.scopes.pop() {
             self.namespaces.truncate(len);
         }
     }
 
-    /// Reads text-like events from `first` on, joining them; leaves the next event pending.
+    /// Reads text-like tokens after `first`, joining them; leaves the next token pending.
     fn text(&mut self, first: Cow<'a, str>) -> Result<Current<'a>, XmlError> {
         let mut text = first;
         loop {
-            let next = self
-                .reader
-                .read_event()
-                .map_err(|e| self.error(e.to_string()))?;
-            match next {
-                XmlEvent::Text(t) => text.to_mut().push_str(&t.xml10_content()),
-                XmlEvent::CData(c) => text.to_mut().push_str(&c.xml10_content()),
-                XmlEvent::GeneralRef(r) => {
-                    let c = self.entity(&r)?;
-                    text.to_mut().push(c);
+            let (token, at) = self.next_raw()?;
+            match token {
+                Token::Text(t) => {
+                    let t = expand_text(t, at).map_err(|e| self.lex_error(e))?;
+                    text.to_mut().push_str(&t);
                 }
+                Token::CData(c) => text.to_mut().push_str(&normalize_line_ends(c)),
                 other => {
-                    self.pending = Some(other);
+                    self.pending = Some((other, at));
                     break;
                 }
             }
@@ -324,21 +317,6 @@ impl<'a> TextXmlReader<'a> {
             return Err(self.error_here("text outside the root element"));
         }
         Ok(Current::Text(text))
-    }
-
-    fn entity(&self, r: &quick_xml::events::BytesRef<'_>) -> Result<char, XmlError> {
-        match r.resolve_char_ref() {
-            Ok(Some(c)) => Ok(c),
-            Ok(None) => match &*r.clone().into_inner() {
-                "amp" => Ok('&'),
-                "lt" => Ok('<'),
-                "gt" => Ok('>'),
-                "quot" => Ok('"'),
-                "apos" => Ok('\''),
-                other => Err(self.error_here(format!("undefined entity '&{other};'"))),
-            },
-            Err(e) => Err(self.error_here(e.to_string())),
-        }
     }
 }
 
@@ -362,48 +340,24 @@ impl<'a> XmlRead for TextXmlReader<'a> {
             return Ok(true);
         }
         loop {
-            let event = self.next_raw()?;
-            self.current = match event {
-                XmlEvent::Start(e) => self.start(&e)?,
-                XmlEvent::Empty(e) => {
-                    self.pending_end = true;
-                    self.start(&e)?
+            let (token, at) = self.next_raw()?;
+            self.current = match token {
+                Token::Start { name, empty } => {
+                    self.pending_end = empty;
+                    self.start(name)?
                 }
-                XmlEvent::End(_) => {
-                    if self.scopes.is_empty() {
-                        if self.fragment {
-                            self.done = true;
-                            self.current = Current::None;
-                            return Ok(false);
-                        }
-                        return Err(self.error_here("end tag with no element open"));
-                    }
-                    Current::End
-                }
-                XmlEvent::Text(t) => {
-                    let t = t.xml10_content();
-                    let t = self.reborrow(&t);
+                Token::End { name } => self.end_tag(name)?,
+                Token::Text(t) => {
+                    let t = expand_text(t, at).map_err(|e| self.lex_error(e))?;
                     self.text(t)?
                 }
-                XmlEvent::CData(c) => {
-                    let c = c.xml10_content();
-                    let c = self.reborrow(&c);
-                    self.text(c)?
+                Token::CData(c) => self.text(normalize_line_ends(c))?,
+                Token::Comment(c) => Current::Comment(c),
+                Token::Declaration if at == 0 && !self.fragment => continue,
+                Token::Declaration => {
+                    return Err(self.error_here("an XML declaration is only allowed first"))
                 }
-                XmlEvent::GeneralRef(r) => {
-                    let c = self.entity(&r)?;
-                    self.text(Cow::Owned(c.to_string()))?
-                }
-                XmlEvent::Comment(c) => {
-                    let c = c.into_inner();
-                    Current::Comment(self.reborrow_name(&c).unwrap_or(""))
-                }
-                XmlEvent::Decl(_) => continue,
-                XmlEvent::PI(_) => {
-                    return Err(self.error_here("processing instructions are not allowed"))
-                }
-                XmlEvent::DocType(_) => return Err(self.error_here("DOCTYPE is not allowed")),
-                XmlEvent::Eof => {
+                Token::Eof => {
                     if !self.scopes.is_empty() || self.fragment {
                         return Err(self.error_here("input ended inside an element"));
                     }
@@ -475,5 +429,16 @@ impl<'a> XmlRead for TextXmlReader<'a> {
 
     fn depth(&self) -> usize {
         self.scopes.len()
+    }
+
+    fn with_text<T>(&self, f: impl FnOnce(&Value<'_>) -> T) -> Option<T> {
+        match &self.current {
+            Current::Text(t) => Some(f(&Value::Str(t))),
+            _ => None,
+        }
+    }
+
+    fn is_whitespace_text(&self) -> bool {
+        matches!(&self.current, Current::Text(t) if t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')))
     }
 }

@@ -444,6 +444,60 @@ fn text_that_is_not_well_formed_is_refused() {
     assert!(read_all(xml.to_owned()).is_err());
 }
 
+/// What XML text says is what the body reader gives: references expanded, CDATA joined with the
+/// text around it, line ends normalized, attribute values normalized (a literal tab or line end
+/// becomes a space, a referenced one stays), comments skipped.
+#[test]
+fn text_content_is_read_as_xml_defines_it() {
+    let xml = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>\
+        <a x=\"1&#9;2\r\n3 &lt;&amp;&quot;\" y='&apos;'>\
+        <t>a&lt;b&gt;c&#x20AC;&#8364;<![CDATA[<&>]]>d\r\ne\rf<!-- skipped --></t></a>\
+        </s:Body></s:Envelope>";
+    let m = MessageEncoder::new(Encoding::Text)
+        .decode(Bytes::from(xml))
+        .unwrap();
+    let mut r = m.body_reader().unwrap();
+    assert!(r.is_start_element("a", "").unwrap());
+    let attribute = |r: &soapws_envelope::BodyReader<'_>, name: &str| {
+        r.attribute_value(name, "").map(|v| v.to_text())
+    };
+    assert_eq!(attribute(&r, "x").as_deref(), Some("1\t2 3 <&\""));
+    assert_eq!(attribute(&r, "y").as_deref(), Some("'"));
+    r.read_start_element("a", "").unwrap();
+    assert_eq!(r.read_element_string().unwrap(), "a<b>c€€<&>d\ne\nf");
+    r.read_end_element().unwrap();
+
+    let envelope = |body: &str| {
+        format!(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>{body}</s:Body></s:Envelope>"#
+        )
+    };
+    for (body, expected) in [
+        ("<a>&nbsp;</a>", "undefined entity"),
+        ("<a>&#0;</a>", "character reference"),
+        ("<a>x & y</a>", "reference"),
+        ("<?xml version=\"1.0\"?>", "only allowed first"),
+        ("<a b='1'c='2'/>", "white space"),
+        ("<p:a xmlns:p='urn:p' p:b:c='1'/>", "not a qualified name"),
+        ("<!-- a -- b -->", "'--'"),
+        ("<a><![CDATA[x</a>", "unterminated CDATA"),
+    ] {
+        // Found at decode when the body's first node is bad, else when the body is read.
+        let read_all = || -> Result<(), String> {
+            let m = MessageEncoder::new(Encoding::Text)
+                .decode(Bytes::from(envelope(body)))
+                .map_err(|e| e.to_string())?;
+            let mut r = m.body_reader().map_err(|e| e.to_string())?;
+            while r.node().is_some() {
+                r.skip().map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        };
+        let err = read_all().expect_err(body);
+        assert!(err.contains(expected), "{body}: {err}");
+    }
+}
+
 #[test]
 fn header_flags_set_in_code_are_written() {
     let xml = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><h:Ctx xmlns:h="urn:h">1</h:Ctx></s:Header><s:Body/></s:Envelope>"#;

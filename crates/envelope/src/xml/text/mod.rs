@@ -171,13 +171,14 @@ impl<'a> TextXmlReader<'a> {
 
     /// `(prefix, local name)`; a byte scan, as names are short.
     fn split(name: &'a str) -> Result<(&'a str, &'a str), String> {
-        match name.bytes().position(|b| b == b':') {
-            None => Ok(("", name)),
-            Some(i) if i > 0 && i + 1 < name.len() && !name[i + 1..].contains(':') => {
-                Ok((&name[..i], &name[i + 1..]))
-            }
-            Some(_) => Err(format!("'{name}' is not a qualified name")),
+        let bytes = name.as_bytes();
+        let Some(colon) = bytes.iter().position(|&b| b == b':') else {
+            return Ok(("", name));
+        };
+        if colon == 0 || colon + 1 == bytes.len() || bytes[colon + 1..].contains(&b':') {
+            return Err(format!("'{name}' is not a qualified name"));
         }
+        Ok((&name[..colon], &name[colon + 1..]))
     }
 
     fn start(&mut self, name: &'a str) -> Result<Current<'a>, XmlError> {

@@ -106,6 +106,24 @@ impl<'a> BinaryXmlReader<'a> {
         self.join_rest()
     }
 
+    /// The node after phase `phase` of array item `index`; `None` past the last item's end.
+    fn next_array_node(&mut self, index: usize, phase: u8) -> Option<Current> {
+        if phase < 2 {
+            return Some(Current::ArrayItem {
+                index,
+                phase: phase + 1,
+            });
+        }
+        self.depth -= 1;
+        (index + 1 < self.reader.array().len()).then(|| {
+            self.depth += 1;
+            Current::ArrayItem {
+                index: index + 1,
+                phase: 0,
+            }
+        })
+    }
+
     fn join_rest(&mut self) -> Result<Current, XmlError> {
         while self.reader.next_is_text() {
             self.reader.read()?;
@@ -123,27 +141,14 @@ impl<'a> BinaryXmlReader<'a> {
 impl XmlRead for BinaryXmlReader<'_> {
     fn advance(&mut self) -> Result<bool, XmlError> {
         match self.current {
-            Current::Inner(NodeType::EndElement) | Current::ArrayItem { phase: 2, .. } => {
-                self.depth -= 1
+            Current::Inner(NodeType::EndElement) => self.depth -= 1,
+            Current::ArrayItem { index, phase } => {
+                if let Some(next) = self.next_array_node(index, phase) {
+                    self.current = next;
+                    return Ok(true);
+                }
             }
             _ => {}
-        }
-        if let Current::ArrayItem { index, phase } = self.current {
-            if phase < 2 {
-                self.current = Current::ArrayItem {
-                    index,
-                    phase: phase + 1,
-                };
-                return Ok(true);
-            }
-            if index + 1 < self.reader.array().len() {
-                self.current = Current::ArrayItem {
-                    index: index + 1,
-                    phase: 0,
-                };
-                self.depth += 1;
-                return Ok(true);
-            }
         }
         self.current = match self.reader.read()? {
             NodeType::None => Current::None,

@@ -207,10 +207,12 @@ pub trait XmlReadExt: XmlRead {
         self.advance()?;
         let mut text = String::new();
         loop {
-            match self.node() {
-                Some(Node::Text(v)) => v.write_text(&mut text),
-                Some(Node::Comment(_)) => {}
-                Some(Node::EndElement) => break,
+            match self.kind() {
+                Some(NodeKind::Text) => {
+                    self.with_text(|v| v.write_text(&mut text));
+                }
+                Some(NodeKind::Comment) => {}
+                Some(NodeKind::EndElement) => break,
                 _ => return Err(self.unexpected("text content")),
             }
             if !self.advance()? {

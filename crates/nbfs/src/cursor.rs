@@ -34,10 +34,14 @@ impl<'a> Cursor<'a> {
         self.data.len() - self.pos
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn error(&self, kind: DecodeErrorKind) -> DecodeError {
         DecodeError::new(self.offset(), kind)
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn error_at(&self, pos: usize, kind: DecodeErrorKind) -> DecodeError {
         DecodeError::new(self.base + pos, kind)
     }

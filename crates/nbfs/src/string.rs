@@ -132,14 +132,25 @@ impl<'a> From<&'a str> for XmlString<'a> {
     }
 }
 
-/// Byte string equality without a `memcmp` call for the short strings prefixes and names are.
-#[inline]
+/// Byte string equality without a `memcmp` call for the short strings prefixes and names are:
+/// up to 16 bytes are compared as two (overlapping) words.
+#[inline(always)]
 pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    if a.len() <= 16 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
+        8..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        _ => a == b,
     }
-    a == b
+}
+
+/// The `N` bytes of `s` at `at`, as an array to compare whole.
+#[inline]
+fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+    s[at..at + N].try_into().expect("N bytes")
 }

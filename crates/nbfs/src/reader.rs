@@ -437,20 +437,22 @@ impl<'a> Reader<'a> {
                 Ok(NodeType::Array)
             }
             _ if r::is_element(t) => {
-                self.start_element(t, at)?;
+                let element = self.start_element(t, at)?;
                 self.open.push(self.scope_start);
+                // Stored last: the event is then built from these values, not read back.
+                self.element = element;
                 Ok(NodeType::StartElement)
             }
             _ if r::is_text(t) => {
-                self.value = self.text(t, at)?;
                 if self.open.is_empty() && !self.fragment {
-                    if t % 2 == 1 {
-                        return Err(self.cur.error_at(at, K::UnbalancedEndElement));
-                    }
-                    if !self.value.is_whitespace() {
-                        return Err(self.cur.error_at(at, K::TextOutsideRoot));
-                    }
+                    return self.text_outside_root(t, at);
                 }
+                self.text_with(
+                    t,
+                    at,
+                    #[inline(always)]
+                    |r, value| r.set_value(value),
+                )?;
                 self.pending_end = t % 2 == 1;
                 Ok(NodeType::Text)
             }
@@ -465,15 +467,40 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A text record outside the root element: only white space, and no end of element.
+    #[cold]
+    fn text_outside_root(&mut self, t: u8, at: usize) -> Result<NodeType, DecodeError> {
+        let value = self.text_value(t, at)?;
+        if t % 2 == 1 {
+            return Err(self.cur.error_at(at, K::UnbalancedEndElement));
+        }
+        if !value.is_whitespace() {
+            return Err(self.cur.error_at(at, K::TextOutsideRoot));
+        }
+        self.set_value(value);
+        Ok(NodeType::Text)
+    }
+
+    /// Makes `value` the current text value. Only a list owns anything, so the value replaced is
+    /// dropped only if it is one (the drop glue of [`Value`] is a call).
+    #[inline(always)]
+    fn set_value(&mut self, value: Value<'a>) {
+        match std::mem::replace(&mut self.value, value) {
+            Value::List(items) => drop(items),
+            borrowed => std::mem::forget(borrowed),
+        }
+    }
+
     fn end_element(&mut self) -> NodeType {
         self.ended_scope = self.open.pop();
         NodeType::EndElement
     }
 
-    /// Reads an element record and its attributes into `self.element` (in place: a returned
-    /// element would be copied right after its fields were stored, which stalls);
-    /// declarations stay in scope from `self.scope_start`.
-    fn start_element(&mut self, t: u8, at: usize) -> Result<(), DecodeError> {
+    /// Reads an element record and its attributes; declarations stay in scope from
+    /// `self.scope_start`. Inlined, so that the element goes to the event field by field (an
+    /// element stored and copied right after in wider pieces stalls).
+    #[inline(always)]
+    fn start_element(&mut self, t: u8, at: usize) -> Result<Element<'a>, DecodeError> {
         if self.open.len() >= self.quotas.max_depth {
             return Err(self
                 .cur
@@ -506,12 +533,11 @@ impl<'a> Reader<'a> {
                 ns
             }
         };
-        self.element = Element {
+        Ok(Element {
             prefix,
             local_name,
             namespace,
-        };
-        Ok(())
+        })
     }
 
     fn prefix(&mut self) -> Result<&'a str, DecodeError> {
@@ -564,6 +590,8 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Reads the attribute records that follow an element record.
+    #[inline(always)]
     fn read_attributes(&mut self) -> Result<(), DecodeError> {
         if !self.attributes.is_empty() {
             self.attributes.clear();
@@ -571,6 +599,10 @@ impl<'a> Reader<'a> {
         if !self.cur.peek().is_some_and(r::is_attribute) {
             return Ok(());
         }
+        self.read_attribute_records()
+    }
+
+    fn read_attribute_records(&mut self) -> Result<(), DecodeError> {
         while let Some(t) = self.cur.peek().filter(|t| r::is_attribute(*t)) {
             let at = self.cur.position();
             self.cur.u8()?;
@@ -621,7 +653,7 @@ impl<'a> Reader<'a> {
                             },
                         ));
                     }
-                    let value = self.text(vt, vt_at)?;
+                    let value = self.text_value(vt, vt_at)?;
                     Attribute::Value {
                         prefix,
                         local_name,
@@ -723,7 +755,7 @@ impl<'a> Reader<'a> {
                 },
             ));
         }
-        self.start_element(et, at)?;
+        self.element = self.start_element(et, at)?;
         self.ended_scope = Some(self.scope_start);
         let end_at = self.cur.position();
         let end = self.cur.u8()?;
@@ -770,10 +802,26 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// Reads the payload of text record `t` (type byte already consumed at `at`).
-    fn text(&mut self, t: u8, at: usize) -> Result<Value<'a>, DecodeError> {
+    /// The value of text record `t` (type byte already consumed at `at`), for attribute values
+    /// and list items.
+    #[inline(never)]
+    fn text_value(&mut self, t: u8, at: usize) -> Result<Value<'a>, DecodeError> {
+        self.text_with(t, at, |_, value| value)
+    }
+
+    /// Reads the payload of text record `t` (type byte already consumed at `at`) and hands the
+    /// value to `emit`. Inlined with `emit` into [`Reader::read`], which then stores the value
+    /// without moving it through a returned `Result` (measured: copies in pieces unlike the
+    /// stores that wrote them stall).
+    #[inline(always)]
+    fn text_with<R>(
+        &mut self,
+        t: u8,
+        at: usize,
+        emit: impl FnOnce(&mut Self, Value<'a>) -> R,
+    ) -> Result<R, DecodeError> {
         let base = t & !1;
-        Ok(match base {
+        let value = match base {
             r::ZERO_TEXT => Value::Int32(0),
             r::ONE_TEXT => Value::Int32(1),
             r::FALSE_TEXT => Value::Bool(false),
@@ -845,7 +893,8 @@ impl<'a> Reader<'a> {
                     },
                 ))
             }
-        })
+        };
+        Ok(emit(self, value))
     }
 
     /// Length of a 8/16/32-bit length-prefixed text record, checked against `max` (the string
@@ -880,7 +929,7 @@ impl<'a> Reader<'a> {
                     },
                 ));
             }
-            items.push(self.text(t, at)?);
+            items.push(self.text_value(t, at)?);
         }
     }
 }

@@ -42,6 +42,26 @@ fn utf16_len(s: &str) -> usize {
         .sum()
 }
 
+/// Up to 16 bytes of `s` in a zero-padded array, copied with fixed-size moves (overlapping for
+/// lengths between the powers of two) rather than a `memcpy` call.
+#[inline]
+fn padded16(s: &[u8]) -> [u8; 16] {
+    let mut buf = [0; 16];
+    let n = s.len();
+    if (8..=16).contains(&n) {
+        buf[..8].copy_from_slice(&s[..8]);
+        buf[n - 8..n].copy_from_slice(&s[n - 8..]);
+    } else if (4..8).contains(&n) {
+        buf[..4].copy_from_slice(&s[..4]);
+        buf[n - 4..n].copy_from_slice(&s[n - 4..]);
+    } else if (1..4).contains(&n) {
+        buf[0] = s[0];
+        buf[n / 2] = s[n / 2];
+        buf[n - 1] = s[n - 1];
+    }
+    buf
+}
+
 impl<'a> BinaryNode<'a> {
     pub(crate) fn new(
         out: Vec<u8>,
@@ -67,6 +87,19 @@ impl<'a> BinaryNode<'a> {
 
     pub(crate) fn session(&mut self) -> Option<&mut WriterSession> {
         self.session.as_deref_mut()
+    }
+
+    /// Appends `s`; short strings (most names and values) as a padded 16-byte block cut back to
+    /// size, which is cheaper than a `memcpy` call for a few bytes.
+    #[inline]
+    fn put(&mut self, s: &[u8]) {
+        if s.len() <= 16 {
+            let end = self.out.len() + s.len();
+            self.out.extend_from_slice(&padded16(s));
+            self.out.truncate(end);
+        } else {
+            self.out.extend_from_slice(s);
+        }
     }
 
     // --- the simulated buffer -------------------------------------------------------------
@@ -150,13 +183,13 @@ impl<'a> BinaryNode<'a> {
     }
 
     /// A String (prefix, local name, namespace, comment): MB31 length + UTF-8.
-    #[inline]
+    #[inline(always)]
     fn name(&mut self, s: &str) {
         // A short name whose request (1 + 3 × its UTF-16 length, at most its UTF-8 length)
         // fits the buffer even counted by bytes: no need to count its UTF-16 units.
         if !s.is_empty() && s.len() < 42 && self.buffered + 1 + 3 * s.len() <= BUFFER_SIZE {
             self.out.push(s.len() as u8);
-            self.out.extend_from_slice(s.as_bytes());
+            self.put(s.as_bytes());
             self.buffered += 1 + s.len();
         } else {
             self.any_name(s);
@@ -174,7 +207,7 @@ impl<'a> BinaryNode<'a> {
         if units < 42 {
             self.request(1 + 3 * units);
             self.out.push(s.len() as u8);
-            self.out.extend_from_slice(s.as_bytes());
+            self.put(s.as_bytes());
             self.buffered += 1 + s.len();
         } else {
             self.mb31(s.len() as u32);
@@ -184,6 +217,12 @@ impl<'a> BinaryNode<'a> {
 
     /// .NET `UnsafeWriteUTF8Chars`: 170-unit chunks (169 when a surrogate pair would split).
     fn utf8_chunks(&mut self, s: &str, units: usize) {
+        if units <= UTF8_CHUNK {
+            self.request(units * 3);
+            self.buffered += s.len();
+            self.out.extend_from_slice(s.as_bytes());
+            return;
+        }
         let mut rest_units = units;
         let mut chunk_units = 0;
         let mut chunk_bytes = 0;
@@ -423,7 +462,7 @@ impl Node for BinaryNode<'_> {
                 self.buffered += 2 + 2 * units;
             } else {
                 self.out.extend_from_slice(&[r::CHARS8_TEXT, s.len() as u8]);
-                self.out.extend_from_slice(s.as_bytes());
+                self.put(s.as_bytes());
                 self.buffered += 2 + s.len();
             }
         } else if utf16 {

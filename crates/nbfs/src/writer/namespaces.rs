@@ -13,6 +13,8 @@ use crate::string::{short_eq, StringSource, XmlString};
 #[derive(Clone)]
 struct Entry {
     prefix: Range<usize>,
+    /// [`prefix_key`] of the prefix.
+    key: u32,
     uri: Range<usize>,
     /// Identity of the namespace string (inline, static key, dynamic): it decides whether the
     /// declaration is written with a dictionary key and how .NET's by-reference lookup goes.
@@ -32,9 +34,6 @@ pub(crate) struct Namespaces {
     entries: Vec<Entry>,
     /// The entry the last prefix lookup found (.NET's `_lastNameSpace` cache).
     last: Option<usize>,
-    /// The entry the last [`Namespaces::is_bound`] found: elements in a row mostly use the same
-    /// prefix. Only a hint (checked before use), so scope changes need not reset it.
-    bound_hint: usize,
     /// Counter for `d{depth}p{n}` prefixes of the current element.
     generated: usize,
 }
@@ -45,6 +44,28 @@ fn fixed_namespace(prefix: &str) -> Option<&'static str> {
         "xml" => Some(XML_NAMESPACE),
         "xmlns" => Some(XMLNS_NAMESPACE),
         _ => None,
+    }
+}
+
+/// [`prefix_key`] of prefixes longer than three bytes, which it does not tell apart.
+const LONG_PREFIX: u32 = u32::MAX;
+
+/// A prefix of up to three bytes packed with its length into one word, so that scope lookups
+/// compare words rather than strings; [`LONG_PREFIX`] for longer ones.
+#[inline]
+fn prefix_key(prefix: &str) -> u32 {
+    let b = prefix.as_bytes();
+    let n = b.len();
+    match n {
+        0 => 0,
+        // First, middle and last byte: all of a string of up to three bytes.
+        1..=3 => {
+            n as u32
+                | u32::from(b[0]) << 8
+                | u32::from(b[n / 2]) << 16
+                | u32::from(b[n - 1]) << 24
+        }
+        _ => LONG_PREFIX,
     }
 }
 
@@ -60,11 +81,11 @@ impl Namespaces {
             arena: String::with_capacity(256),
             entries: Vec::with_capacity(8),
             last: None,
-            bound_hint: 0,
             generated: 0,
         };
         ns.entries.push(Entry {
             prefix: 0..0,
+            key: prefix_key(""),
             uri: 0..0,
             source: StringSource::Inline,
             depth: 0,
@@ -72,11 +93,13 @@ impl Namespaces {
         ns
     }
 
-    /// True when entry `e` has this prefix (compared as bytes: no char-boundary checks).
+    /// True when entry `e` has this prefix, whose [`prefix_key`] is `key` (compared as words,
+    /// or as bytes for long prefixes).
     #[inline]
-    fn has_prefix(&self, e: &Entry, prefix: &str) -> bool {
-        e.prefix.len() == prefix.len()
-            && short_eq(&self.arena.as_bytes()[e.prefix.clone()], prefix.as_bytes())
+    fn has_prefix(&self, e: &Entry, prefix: &str, key: u32) -> bool {
+        e.key == key
+            && (key != LONG_PREFIX
+                || short_eq(&self.arena.as_bytes()[e.prefix.clone()], prefix.as_bytes()))
     }
 
     /// True when entry `e` binds this namespace (compared as bytes).
@@ -101,35 +124,25 @@ impl Namespaces {
     /// The innermost declaration of `prefix`.
     #[inline]
     fn find_prefix(&self, prefix: &str) -> Option<&Entry> {
+        match prefix_key(prefix) {
+            LONG_PREFIX => self.find_long_prefix(prefix),
+            key => self.entries.iter().rev().find(|e| e.key == key),
+        }
+    }
+
+    /// [`Namespaces::find_prefix`] for a prefix longer than its key.
+    #[inline(never)]
+    fn find_long_prefix(&self, prefix: &str) -> Option<&Entry> {
         self.entries
             .iter()
             .rev()
-            .find(|e| self.has_prefix(e, prefix))
+            .find(|e| self.has_prefix(e, prefix, LONG_PREFIX))
     }
 
     /// True when `prefix` is bound in scope (declared, or `xml`/`xmlns`).
     #[inline]
-    pub(crate) fn is_bound(&mut self, prefix: &str) -> bool {
-        match self.entries.get(self.bound_hint) {
-            Some(e) if self.has_prefix(e, prefix) => true,
-            _ => self.find_binding(prefix),
-        }
-    }
-
-    /// [`Namespaces::is_bound`] past the hint: searches the scopes and remembers the entry.
-    #[inline(never)]
-    fn find_binding(&mut self, prefix: &str) -> bool {
-        match self
-            .entries
-            .iter()
-            .rposition(|e| self.has_prefix(e, prefix))
-        {
-            Some(i) => {
-                self.bound_hint = i;
-                true
-            }
-            None => fixed_namespace(prefix).is_some(),
-        }
+    pub(crate) fn is_bound(&self, prefix: &str) -> bool {
+        self.find_prefix(prefix).is_some() || fixed_namespace(prefix).is_some()
     }
 
     /// The prefix .NET's `LookupPrefix` (or, with `attribute`, `LookupAttributePrefix`, which
@@ -148,10 +161,11 @@ impl Namespaces {
             }
         }
         let in_scope = |ns: &Self, i: usize| {
-            let p = ns.prefix_of(&ns.entries[i]);
+            let e = &ns.entries[i];
+            let p = ns.prefix_of(e);
             ns.entries[i + 1..]
                 .iter()
-                .all(|later| !ns.has_prefix(later, p))
+                .all(|later| !ns.has_prefix(later, p, e.key))
         };
         let matches = |ns: &Self, i: usize, by_object: bool| {
             let e = &ns.entries[i];
@@ -220,8 +234,9 @@ impl Namespaces {
                 "a prefix cannot be bound to the empty namespace",
             ));
         }
+        let key = prefix_key(prefix);
         let same_element = self.entries.iter().rev().take_while(|e| e.depth == depth);
-        if let Some(e) = same_element.clone().find(|e| self.has_prefix(e, prefix)) {
+        if let Some(e) = same_element.clone().find(|e| self.has_prefix(e, prefix, key)) {
             return if self.has_uri(e, uri.as_str()) {
                 Ok(())
             } else {
@@ -236,6 +251,7 @@ impl Namespaces {
         self.arena.push_str(uri.as_str());
         self.entries.push(Entry {
             prefix: start..mid,
+            key,
             uri: mid..self.arena.len(),
             source: uri.source(),
             depth,

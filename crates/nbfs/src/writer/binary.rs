@@ -42,25 +42,70 @@ fn utf16_len(s: &str) -> usize {
         .sum()
 }
 
-/// Up to 16 bytes of `s` in a zero-padded array, copied with fixed-size moves (overlapping for
+/// Copies `s` (up to 16 bytes) to the start of `dst` with fixed-size moves (overlapping for
 /// lengths between the powers of two) rather than a `memcpy` call.
-#[inline]
-fn padded16(s: &[u8]) -> [u8; 16] {
-    let mut buf = [0; 16];
+#[inline(always)]
+fn copy_short(dst: &mut [u8; 16], s: &[u8]) {
     let n = s.len();
     if (8..=16).contains(&n) {
-        buf[..8].copy_from_slice(&s[..8]);
-        buf[n - 8..n].copy_from_slice(&s[n - 8..]);
+        dst[..8].copy_from_slice(&s[..8]);
+        dst[n - 8..n].copy_from_slice(&s[n - 8..]);
     } else if (4..8).contains(&n) {
-        buf[..4].copy_from_slice(&s[..4]);
-        buf[n - 4..n].copy_from_slice(&s[n - 4..]);
+        dst[..4].copy_from_slice(&s[..4]);
+        dst[n - 4..n].copy_from_slice(&s[n - 4..]);
     } else if (1..4).contains(&n) {
-        buf[0] = s[0];
-        buf[n / 2] = s[n / 2];
-        buf[n - 1] = s[n - 1];
+        dst[0] = s[0];
+        dst[n / 2] = s[n / 2];
+        dst[n - 1] = s[n - 1];
     }
-    buf
 }
+
+/// A two-byte record head followed by `s` (up to 16 bytes), zero-padded.
+#[inline(always)]
+fn headed_block(head: [u8; 2], s: &[u8]) -> [u8; 18] {
+    let mut block = [0; 18];
+    block[..2].copy_from_slice(&head);
+    if let Some(tail) = block[2..].first_chunk_mut() {
+        copy_short(tail, s);
+    }
+    block
+}
+
+/// True when the string part of a [`headed_block`] is ASCII (the padding is zeros).
+#[inline(always)]
+fn block_is_ascii(block: &[u8; 18]) -> bool {
+    block[2..]
+        .first_chunk()
+        .is_some_and(|t| u128::from_le_bytes(*t) & 0x8080_8080_8080_8080_8080_8080_8080_8080 == 0)
+}
+
+/// The record types of one kind of named record (element or attribute), by form.
+struct NamedForms {
+    short: u8,
+    full: u8,
+    short_dictionary: u8,
+    dictionary: u8,
+    prefix_dictionary_a: u8,
+    prefix_a: u8,
+}
+
+const ELEMENT_FORMS: NamedForms = NamedForms {
+    short: r::SHORT_ELEMENT,
+    full: r::ELEMENT,
+    short_dictionary: r::SHORT_DICTIONARY_ELEMENT,
+    dictionary: r::DICTIONARY_ELEMENT,
+    prefix_dictionary_a: r::PREFIX_DICTIONARY_ELEMENT_A,
+    prefix_a: r::PREFIX_ELEMENT_A,
+};
+
+const ATTRIBUTE_FORMS: NamedForms = NamedForms {
+    short: r::SHORT_ATTRIBUTE,
+    full: r::ATTRIBUTE,
+    short_dictionary: r::SHORT_DICTIONARY_ATTRIBUTE,
+    dictionary: r::DICTIONARY_ATTRIBUTE,
+    prefix_dictionary_a: r::PREFIX_DICTIONARY_ATTRIBUTE_A,
+    prefix_a: r::PREFIX_ATTRIBUTE_A,
+};
 
 impl<'a> BinaryNode<'a> {
     pub(crate) fn new(
@@ -89,17 +134,26 @@ impl<'a> BinaryNode<'a> {
         self.session.as_deref_mut()
     }
 
-    /// Appends `s`; short strings (most names and values) as a padded 16-byte block cut back to
-    /// size, which is cheaper than a `memcpy` call for a few bytes.
+    /// Appends `s`; short strings (most names and values) as a 16-byte block cut back to size,
+    /// which is cheaper than a `memcpy` call for a few bytes.
     #[inline]
     fn put(&mut self, s: &[u8]) {
         if s.len() <= 16 {
-            let end = self.out.len() + s.len();
-            self.out.extend_from_slice(&padded16(s));
-            self.out.truncate(end);
+            let mut block = [0; 16];
+            copy_short(&mut block, s);
+            self.put_block(&block, s.len());
         } else {
             self.out.extend_from_slice(s);
         }
+    }
+
+    /// Appends the first `len` bytes of `block` (e.g. a record head and a short string, see
+    /// [`headed_block`]): one fixed-size copy cut back to size.
+    #[inline(always)]
+    fn put_block<const N: usize>(&mut self, block: &[u8; N], len: usize) {
+        let end = self.out.len() + len;
+        self.out.extend_from_slice(block);
+        self.out.truncate(end);
     }
 
     // --- the simulated buffer -------------------------------------------------------------
@@ -141,6 +195,51 @@ impl<'a> BinaryNode<'a> {
     pub(crate) fn node(&mut self, t: u8) {
         self.byte(t);
         self.text_node = None;
+    }
+
+    /// A structural record's type byte and a String (.NET: `WriteByte`, then the String's
+    /// request), written as one block when the String is short.
+    #[inline(always)]
+    fn node_with_name(&mut self, t: u8, s: &str) {
+        let n = s.len();
+        if self.buffered >= BUFFER_SIZE {
+            self.flush_buffer();
+        }
+        self.text_node = None;
+        // As in `name`: the request (1 + 3 × UTF-16 length) is at most 1 + 3 × the byte length.
+        if (1..=16).contains(&n) && self.buffered + 2 + 3 * n <= BUFFER_SIZE {
+            self.buffered += 2 + n;
+            self.put_block(&headed_block([t, n as u8], s.as_bytes()), 2 + n);
+        } else {
+            self.out.push(t);
+            self.buffered += 1;
+            self.name(s);
+        }
+    }
+
+    /// An element or attribute record (its prefix already resolved), by key when `local` has
+    /// one.
+    #[inline(always)]
+    fn named_record(&mut self, forms: &NamedForms, prefix: &str, local: XmlString<'_>) {
+        let letter = r::letter_index(prefix);
+        match self.key(local) {
+            None => match letter {
+                Some(i) => self.node_with_name(forms.prefix_a + i, local.as_str()),
+                None if prefix.is_empty() => self.node_with_name(forms.short, local.as_str()),
+                None => {
+                    self.node_with_name(forms.full, prefix);
+                    self.name(local.as_str());
+                }
+            },
+            Some(k) => {
+                match letter {
+                    Some(i) => self.node(forms.prefix_dictionary_a + i),
+                    None if prefix.is_empty() => self.node(forms.short_dictionary),
+                    None => self.node_with_name(forms.dictionary, prefix),
+                }
+                self.mb31(k);
+            }
+        }
     }
 
     /// A one-byte text record that may be folded.
@@ -268,6 +367,41 @@ impl<'a> BinaryNode<'a> {
         }
     }
 
+    /// [`Node::text`] for any string.
+    #[inline(never)]
+    fn any_text(&mut self, s: &str) {
+        match s {
+            "" => return self.text_node_byte(r::EMPTY_TEXT),
+            "0" => return self.text_node_byte(r::ZERO_TEXT),
+            "1" => return self.text_node_byte(r::ONE_TEXT),
+            _ => {}
+        }
+        let units = utf16_len(s);
+        let utf16 = s.len() / 2 > units;
+        if units <= 85 {
+            self.request(2 + 3 * units);
+            self.text_node = Some(self.out.len());
+            if utf16 {
+                self.out
+                    .extend_from_slice(&[r::UNICODE_CHARS8_TEXT, (2 * units) as u8]);
+                for unit in s.encode_utf16() {
+                    self.out.extend_from_slice(&unit.to_le_bytes());
+                }
+                self.buffered += 2 + 2 * units;
+            } else {
+                self.out.extend_from_slice(&[r::CHARS8_TEXT, s.len() as u8]);
+                self.put(s.as_bytes());
+                self.buffered += 2 + s.len();
+            }
+        } else if utf16 {
+            self.text_node_with_length(r::UNICODE_CHARS8_TEXT, 2 * units);
+            self.utf16_chunks(s, units);
+        } else {
+            self.text_node_with_length(r::CHARS8_TEXT, s.len());
+            self.utf8_chunks(s, units);
+        }
+    }
+
     // --- dictionary keys ---------------------------------------------------------------------
 
     /// The wire key `s` is written with, adding it to the session if it belongs there.
@@ -307,78 +441,24 @@ impl<'a> BinaryNode<'a> {
 
 impl Node for BinaryNode<'_> {
     /// An element record; `prefix` is already resolved.
+    #[inline]
     fn start_element(&mut self, prefix: &str, local: XmlString<'_>) {
-        let key = self.key(local);
-        let letter = r::letter_index(prefix);
-        match (key, prefix.is_empty(), letter) {
-            (Some(k), true, _) => {
-                self.node(r::SHORT_DICTIONARY_ELEMENT);
-                self.mb31(k);
-            }
-            (Some(k), false, Some(i)) => {
-                self.node(r::PREFIX_DICTIONARY_ELEMENT_A + i);
-                self.mb31(k);
-            }
-            (Some(k), false, None) => {
-                self.node(r::DICTIONARY_ELEMENT);
-                self.name(prefix);
-                self.mb31(k);
-            }
-            (None, true, _) => {
-                self.node(r::SHORT_ELEMENT);
-                self.name(local.as_str());
-            }
-            (None, false, Some(i)) => {
-                self.node(r::PREFIX_ELEMENT_A + i);
-                self.name(local.as_str());
-            }
-            (None, false, None) => {
-                self.node(r::ELEMENT);
-                self.name(prefix);
-                self.name(local.as_str());
-            }
-        }
+        self.named_record(&ELEMENT_FORMS, prefix, local);
     }
 
     /// An attribute record (its value follows); `prefix` is already resolved.
+    #[inline]
     fn start_attribute(&mut self, prefix: &str, local: XmlString<'_>) {
-        let key = self.key(local);
-        let letter = r::letter_index(prefix);
-        match (key, prefix.is_empty(), letter) {
-            (Some(k), true, _) => {
-                self.node(r::SHORT_DICTIONARY_ATTRIBUTE);
-                self.mb31(k);
-            }
-            (Some(k), false, Some(i)) => {
-                self.node(r::PREFIX_DICTIONARY_ATTRIBUTE_A + i);
-                self.mb31(k);
-            }
-            (Some(k), false, None) => {
-                self.node(r::DICTIONARY_ATTRIBUTE);
-                self.name(prefix);
-                self.mb31(k);
-            }
-            (None, true, _) => {
-                self.node(r::SHORT_ATTRIBUTE);
-                self.name(local.as_str());
-            }
-            (None, false, Some(i)) => {
-                self.node(r::PREFIX_ATTRIBUTE_A + i);
-                self.name(local.as_str());
-            }
-            (None, false, None) => {
-                self.node(r::ATTRIBUTE);
-                self.name(prefix);
-                self.name(local.as_str());
-            }
-        }
+        self.named_record(&ATTRIBUTE_FORMS, prefix, local);
     }
 
     /// After an attribute's value: attribute values are never folded.
+    #[inline]
     fn end_attribute(&mut self) {
         self.text_node = None;
     }
 
+    #[inline]
     fn end_start_tag(&mut self, empty: bool) {
         if empty {
             self.end_element();
@@ -428,6 +508,7 @@ impl Node for BinaryNode<'_> {
     }
 
     /// EndElement, folded into the last text record when .NET would fold it.
+    #[inline]
     fn end_element(&mut self) {
         match self.text_node.take() {
             Some(i) => self.out[i] += 1,
@@ -441,37 +522,21 @@ impl Node for BinaryNode<'_> {
     }
 
     /// Character text, with .NET's choice of record (`0`/`1`, Chars or UnicodeChars, width).
+    #[inline(always)]
     fn text(&mut self, s: &str) {
-        match s {
-            "" => return self.text_node_byte(r::EMPTY_TEXT),
-            "0" => return self.text_node_byte(r::ZERO_TEXT),
-            "1" => return self.text_node_byte(r::ONE_TEXT),
-            _ => {}
-        }
-        let units = utf16_len(s);
-        let utf16 = s.len() / 2 > units;
-        if units <= 85 {
-            self.request(2 + 3 * units);
-            self.text_node = Some(self.out.len());
-            if utf16 {
-                self.out
-                    .extend_from_slice(&[r::UNICODE_CHARS8_TEXT, (2 * units) as u8]);
-                for unit in s.encode_utf16() {
-                    self.out.extend_from_slice(&unit.to_le_bytes());
-                }
-                self.buffered += 2 + 2 * units;
-            } else {
-                self.out.extend_from_slice(&[r::CHARS8_TEXT, s.len() as u8]);
-                self.put(s.as_bytes());
-                self.buffered += 2 + s.len();
+        let n = s.len();
+        if (2..=16).contains(&n) {
+            let block = headed_block([r::CHARS8_TEXT, n as u8], s.as_bytes());
+            if block_is_ascii(&block) {
+                // ASCII: as many UTF-16 units as bytes, so Chars8Text.
+                self.request(2 + 3 * n);
+                self.text_node = Some(self.out.len());
+                self.put_block(&block, 2 + n);
+                self.buffered += 2 + n;
+                return;
             }
-        } else if utf16 {
-            self.text_node_with_length(r::UNICODE_CHARS8_TEXT, 2 * units);
-            self.utf16_chunks(s, units);
-        } else {
-            self.text_node_with_length(r::CHARS8_TEXT, s.len());
-            self.utf8_chunks(s, units);
         }
+        self.any_text(s);
     }
 
     /// DictionaryText when the string has a key, else character text.
@@ -503,10 +568,12 @@ impl Node for BinaryNode<'_> {
         }
     }
 
+    #[inline(always)]
     fn bool(&mut self, v: bool) {
         self.text_node_byte(if v { r::TRUE_TEXT } else { r::FALSE_TEXT });
     }
 
+    #[inline(always)]
     fn int32(&mut self, v: i32) {
         match v {
             0 => self.text_node_byte(r::ZERO_TEXT),
@@ -517,6 +584,7 @@ impl Node for BinaryNode<'_> {
         }
     }
 
+    #[inline]
     fn int64(&mut self, v: i64) {
         match i32::try_from(v) {
             Ok(v) => self.int32(v),
@@ -524,6 +592,7 @@ impl Node for BinaryNode<'_> {
         }
     }
 
+    #[inline]
     fn uint64(&mut self, v: u64) {
         match i64::try_from(v) {
             Ok(v) => self.int64(v),
@@ -551,22 +620,27 @@ impl Node for BinaryNode<'_> {
         }
     }
 
+    #[inline(always)]
     fn decimal(&mut self, v: Decimal) {
         self.text_node_fixed(r::DECIMAL_TEXT, v.to_bytes());
     }
 
+    #[inline]
     fn date_time(&mut self, v: DateTime) {
         self.text_node_fixed(r::DATE_TIME_TEXT, v.to_wire().to_le_bytes());
     }
 
+    #[inline]
     fn time_span(&mut self, v: TimeSpan) {
         self.text_node_fixed(r::TIME_SPAN_TEXT, v.0.to_le_bytes());
     }
 
+    #[inline]
     fn guid(&mut self, v: Guid) {
         self.text_node_fixed(r::UUID_TEXT, v.0);
     }
 
+    #[inline]
     fn unique_id(&mut self, v: Guid) {
         self.text_node_fixed(r::UNIQUE_ID_TEXT, v.0);
     }

@@ -644,6 +644,7 @@ impl<'s> Writer<'s> {
 
 /// Writes a typed value through the encoding's node writer; `joined` inside attribute values and
 /// lists, where a value must be one record.
+#[inline(always)]
 fn write_value<N: Node>(n: &mut N, value: &Value<'_>, joined: bool) -> Result<(), EncodeError> {
     match value {
         Value::Str(s) => n.text(s),
@@ -669,20 +670,25 @@ fn write_value<N: Node>(n: &mut N, value: &Value<'_>, joined: bool) -> Result<()
             }
             n.qname(q.prefix, q.name, joined)
         }
-        Value::List(items) => {
-            n.start_list();
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    n.list_separator();
-                }
-                match item {
-                    Value::List(_) => return Err(EncodeError::InvalidState("nested list")),
-                    _ => write_value(n, item, true)?,
-                }
-            }
-            n.end_list();
+        Value::List(items) => write_list(n, items)?,
+    }
+    Ok(())
+}
+
+/// Writes a list value: its items, each one record, between the list records.
+#[inline(never)]
+fn write_list<N: Node>(n: &mut N, items: &[Value<'_>]) -> Result<(), EncodeError> {
+    n.start_list();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            n.list_separator();
+        }
+        match item {
+            Value::List(_) => return Err(EncodeError::InvalidState("nested list")),
+            _ => write_value(n, item, true)?,
         }
     }
+    n.end_list();
     Ok(())
 }
 

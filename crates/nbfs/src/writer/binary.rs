@@ -253,8 +253,14 @@ impl<'a> BinaryNode<'a> {
     fn text_node_fixed<const N: usize>(&mut self, t: u8, payload: [u8; N]) {
         self.request(1 + N);
         self.text_node = Some(self.out.len());
-        self.out.push(t);
-        self.out.extend_from_slice(&payload);
+        // One 17-byte block cut back to size.
+        const { assert!(N <= 16, "text record payloads are at most 16 bytes") };
+        let mut block = [0; 17];
+        block[0] = t;
+        if let Some(room) = block[1..].first_chunk_mut::<N>() {
+            *room = payload;
+        }
+        self.put_block(&block, 1 + N);
         self.buffered += 1 + N;
     }
 

@@ -60,10 +60,7 @@ fn prefix_key(prefix: &str) -> u32 {
         0 => 0,
         // First, middle and last byte: all of a string of up to three bytes.
         1..=3 => {
-            n as u32
-                | u32::from(b[0]) << 8
-                | u32::from(b[n / 2]) << 16
-                | u32::from(b[n - 1]) << 24
+            n as u32 | u32::from(b[0]) << 8 | u32::from(b[n / 2]) << 16 | u32::from(b[n - 1]) << 24
         }
         _ => LONG_PREFIX,
     }
@@ -236,7 +233,10 @@ impl Namespaces {
         }
         let key = prefix_key(prefix);
         let same_element = self.entries.iter().rev().take_while(|e| e.depth == depth);
-        if let Some(e) = same_element.clone().find(|e| self.has_prefix(e, prefix, key)) {
+        if let Some(e) = same_element
+            .clone()
+            .find(|e| self.has_prefix(e, prefix, key))
+        {
             return if self.has_uri(e, uri.as_str()) {
                 Ok(())
             } else {

@@ -14,7 +14,9 @@ pub fn double(v: f64, out: &mut String) {
     ) {
         return;
     }
-    general(&scientific(v), 15, out);
+    let mut buffer = ryu::Buffer::new();
+    let shortest = Shortest::parse(buffer.format_finite(v.abs()));
+    general(&shortest, 15, v < 0.0, out);
 }
 
 /// Appends a float as .NET Core's round-trip text (see [`double`]).
@@ -28,15 +30,58 @@ pub fn float(v: f32, out: &mut String) {
     ) {
         return;
     }
-    general(&scientific(v), 7, out);
+    let mut buffer = ryu::Buffer::new();
+    let shortest = Shortest::parse(buffer.format_finite(v.abs()));
+    general(&shortest, 7, v < 0.0, out);
 }
 
-/// Rust's shortest round-trip scientific form (`-d.ddde±x`), on the stack.
-fn scientific(v: impl fmt::LowerExp) -> Ascii<32> {
-    use fmt::Write;
-    let mut s = Ascii::new();
-    let _ = write!(s, "{v:e}");
-    s
+/// The shortest digits that read back to a positive finite value (ryu's; between two equally
+/// near candidates the even one, as .NET's Dragon4 chooses), and the decimal exponent of the
+/// first digit.
+struct Shortest {
+    digits: Ascii<32>,
+    exp: i32,
+}
+
+impl Shortest {
+    /// Reads ryu's text (`123.45`, `0.001`, `1e21`, `1.5e-7`) in one pass over its bytes.
+    fn parse(text: &str) -> Self {
+        let mut digits = Ascii::new();
+        let (mut seen, mut leading, mut int_len, mut exp) = (0, 0, None, 0i32);
+        let mut bytes = text.as_bytes().iter();
+        while let Some(&b) = bytes.next() {
+            match b {
+                b'.' => int_len = Some(seen),
+                b'e' => {
+                    let rest = bytes.as_slice();
+                    let (negative, rest) = match rest.split_first() {
+                        Some((b'-', rest)) => (true, rest),
+                        _ => (false, rest),
+                    };
+                    exp = rest.iter().fold(0, |e, d| e * 10 + i32::from(d - b'0'));
+                    if negative {
+                        exp = -exp;
+                    }
+                    break;
+                }
+                b'0' if digits.len == 0 => {
+                    leading += 1;
+                    seen += 1;
+                }
+                digit => {
+                    digits.push(digit);
+                    seen += 1;
+                }
+            }
+        }
+        while digits.len > 1 && digits.buf[digits.len - 1] == b'0' {
+            digits.len -= 1;
+        }
+        Self {
+            digits,
+            exp: int_len.unwrap_or(seen) - leading - 1 + exp,
+        }
+    }
 }
 
 fn special(nan: bool, inf: bool, neg: bool, zero: bool, out: &mut String) -> bool {
@@ -52,23 +97,11 @@ fn special(nan: bool, inf: bool, neg: bool, zero: bool, out: &mut String) -> boo
     true
 }
 
-/// Lays out Rust's shortest scientific form (`-d.ddde±x`) the way .NET's "G" formatting does:
-/// scientific when the decimal exponent is beyond `max(digit count, precision)` or below -5.
-fn general(sci: &Ascii<32>, precision: i32, out: &mut String) {
-    let (mantissa, exp) = sci
-        .as_str()
-        .split_once('e')
-        .expect("`{:e}` output has an exponent");
-    let exp: i32 = exp.parse().expect("`{:e}` exponent is an integer");
-    let (neg, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mantissa),
-    };
-    let mut digits = Ascii::<32>::new();
-    for b in mantissa.bytes().filter(|&b| b != b'.') {
-        digits.push(b);
-    }
-    let digits = digits.as_str();
+/// Lays out the shortest digits the way .NET's "G" formatting does: scientific when the decimal
+/// exponent is beyond `max(digit count, precision)` or below -5.
+fn general(shortest: &Shortest, precision: i32, neg: bool, out: &mut String) {
+    let digits = shortest.digits.as_str();
+    let exp = shortest.exp;
     let n = digits.len() as i32;
     let dig_pos = exp + 1;
     if neg {
@@ -103,6 +136,14 @@ fn general(sci: &Ascii<32>, precision: i32, out: &mut String) {
     }
 }
 
+/// "00" to "99", two bytes each.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
 /// Short ASCII text built on the stack (numbers, dates, GUIDs), so formatting a value neither
 /// allocates nor goes through `core::fmt`. Pushing past `N` bytes panics.
 pub(crate) struct Ascii<const N: usize> {
@@ -128,16 +169,32 @@ impl<const N: usize> Ascii<N> {
         self.len += bytes.len();
     }
 
-    /// `v` in decimal, zero-padded to at least `width` digits.
+    /// `v` in decimal, zero-padded to at least `width` digits (two digits per division).
     pub(crate) fn digits(&mut self, mut v: u64, width: usize) {
         let mut tmp = [b'0'; 20];
         let mut i = tmp.len();
-        while v > 0 || tmp.len() - i < width.max(1) {
-            i -= 1;
-            tmp[i] = b'0' + (v % 10) as u8;
-            v /= 10;
+        while v >= 100 {
+            let pair = 2 * (v % 100) as usize;
+            v /= 100;
+            i -= 2;
+            tmp[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
         }
-        self.extend(&tmp[i..]);
+        if v >= 10 {
+            let pair = 2 * v as usize;
+            i -= 2;
+            tmp[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        } else {
+            i -= 1;
+            tmp[i] = b'0' + v as u8;
+        }
+        let start = i.min(tmp.len().saturating_sub(width));
+        self.extend(&tmp[start..]);
+    }
+
+    /// `v` (below 100) as two digits.
+    fn pair(&mut self, v: u64) {
+        let at = 2 * v as usize;
+        self.extend(&DIGIT_PAIRS[at..at + 2]);
     }
 
     /// A signed integer in decimal.
@@ -245,7 +302,7 @@ pub(crate) fn date_time_text(ticks: u64) -> Ascii<40> {
         (b':', secs % 60),
     ] {
         s.push(sep);
-        s.digits(v, 2);
+        s.pair(v);
     }
     fraction(&mut s, in_day % TICKS_PER_SECOND);
     s
@@ -324,6 +381,89 @@ pub fn base64(bytes: &[u8], out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    /// ryu's shortest digits are as many as Rust's own (`{:e}`), with the same exponent, and read
+    /// back to the value; where the two differ the value lies exactly between two candidates, and
+    /// ryu's last digit is the even one (as .NET's Dragon4 rounds), where Rust rounds up.
+    #[test]
+    fn shortest_digits_are_rusts_but_ties_go_to_even() {
+        fn check(text: &str, sci: &str, reads_back: bool) {
+            let (mantissa, exp) = sci.split_once('e').unwrap();
+            let digits: String = mantissa.chars().filter(|&c| c != '.').collect();
+            let s = super::Shortest::parse(text);
+            assert!(reads_back, "{text}");
+            assert_eq!(s.digits.as_str().len(), digits.len(), "{text} / {sci}");
+            assert_eq!(s.exp, exp.parse::<i32>().unwrap(), "{text} / {sci}");
+            if s.digits.as_str() != digits {
+                let last = s.digits.as_bytes()[s.digits.len - 1];
+                assert_eq!((last - b'0') % 2, 0, "{text} / {sci}");
+            }
+        }
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut doubles = vec![
+            1.0,
+            0.1,
+            100.0,
+            1e15,
+            1e16,
+            1e17,
+            1e-5,
+            1e-7,
+            5e-324,
+            f64::MAX,
+        ];
+        let mut floats = vec![
+            312_985.12f32,
+            1.0,
+            0.1,
+            1e7,
+            1e-5,
+            f32::MAX,
+            f32::MIN_POSITIVE,
+        ];
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            doubles.push(f64::from_bits(seed).abs());
+            floats.push(f32::from_bits(seed as u32).abs());
+        }
+        for d in doubles.into_iter().filter(|d| d.is_finite() && *d != 0.0) {
+            let text = ryu::Buffer::new().format_finite(d).to_owned();
+            check(&text, &format!("{d:e}"), text.parse::<f64>() == Ok(d));
+        }
+        for f in floats.into_iter().filter(|f| f.is_finite() && *f != 0.0) {
+            let text = ryu::Buffer::new().format_finite(f).to_owned();
+            check(&text, &format!("{f:e}"), text.parse::<f32>() == Ok(f));
+        }
+    }
+
+    /// Two-digits-at-a-time formatting gives what `format!` gives, padding included.
+    #[test]
+    fn digits_match_format() {
+        let mut values = vec![
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            u64::MAX,
+            u64::MAX / 10,
+        ];
+        values.extend((0..64).map(|shift| (1u64 << shift) - 1));
+        values.extend((1..20).map(|p| 10u64.pow(p)));
+        for v in values {
+            for width in 0..=19 {
+                let mut s = super::Ascii::<24>::new();
+                s.digits(v, width);
+                assert_eq!(s.as_str(), format!("{v:0width$}"), "{v} width {width}");
+            }
+        }
+    }
+
     fn d(v: f64) -> String {
         let mut s = String::new();
         super::double(v, &mut s);

@@ -8,6 +8,26 @@ use crate::format;
 use crate::string::XmlString;
 use crate::value::{DateTime, Decimal, Guid, TimeSpan};
 
+/// Bytes escaped in element content: `&`, `<`, `>`, and control characters but tab and line
+/// feed (carriage return included, so it survives end-of-line normalization).
+const ESCAPED_IN_CONTENT: [bool; 256] = escape_table(false);
+/// Bytes escaped in attribute values: those of content, `"`, tab and line feed.
+const ESCAPED_IN_ATTRIBUTE: [bool; 256] = escape_table(true);
+
+const fn escape_table(attribute: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = attribute || !matches!(b as u8, b'\t' | b'\n');
+        b += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = attribute;
+    table
+}
+
 pub(crate) struct TextNode {
     pub(crate) out: Vec<u8>,
     /// Qualified names of the open elements, in `names`.
@@ -38,39 +58,40 @@ impl TextNode {
         self.out.extend_from_slice(&self.names.as_bytes()[start..]);
     }
 
-    /// Writes `text` escaped for content or for an attribute value.
+    /// Writes `text` escaped for content or for an attribute value: runs that need no escaping
+    /// (found by a table lookup per byte) are copied whole.
     fn escaped(&mut self, text: &str) {
-        let attribute = self.in_attribute;
+        let table = if self.in_attribute {
+            &ESCAPED_IN_ATTRIBUTE
+        } else {
+            &ESCAPED_IN_CONTENT
+        };
         let bytes = text.as_bytes();
         let mut run = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            let escape: Option<&[u8]> = match b {
-                b'&' => Some(b"&amp;"),
-                b'<' => Some(b"&lt;"),
-                b'>' => Some(b"&gt;"),
-                b'"' if attribute => Some(b"&quot;"),
-                b'\t' if attribute => Some(b"&#x9;"),
-                b'\n' if attribute => Some(b"&#xA;"),
-                b'\r' => Some(b"&#xD;"),
-                b'\t' | b'\n' => None,
-                0..=0x1F => {
-                    self.out.extend_from_slice(&bytes[run..i]);
-                    let _ = write!(self.scratch_clear(), "&#x{b:X};");
-                    let s = std::mem::take(&mut self.scratch);
-                    self.out.extend_from_slice(s.as_bytes());
-                    self.scratch = s;
-                    run = i + 1;
-                    continue;
-                }
-                _ => None,
-            };
-            if let Some(e) = escape {
-                self.out.extend_from_slice(&bytes[run..i]);
-                self.out.extend_from_slice(e);
-                run = i + 1;
-            }
+        while let Some(i) = bytes[run..].iter().position(|&b| table[usize::from(b)]) {
+            let at = run + i;
+            self.out.extend_from_slice(&bytes[run..at]);
+            self.escape(bytes[at]);
+            run = at + 1;
         }
         self.out.extend_from_slice(&bytes[run..]);
+    }
+
+    /// The reference .NET's writer writes for a byte that needs escaping.
+    #[inline(never)]
+    fn escape(&mut self, b: u8) {
+        match b {
+            b'&' => self.out.extend_from_slice(b"&amp;"),
+            b'<' => self.out.extend_from_slice(b"&lt;"),
+            b'>' => self.out.extend_from_slice(b"&gt;"),
+            b'"' => self.out.extend_from_slice(b"&quot;"),
+            _ => {
+                let _ = write!(self.scratch_clear(), "&#x{b:X};");
+                let s = std::mem::take(&mut self.scratch);
+                self.out.extend_from_slice(s.as_bytes());
+                self.scratch = s;
+            }
+        }
     }
 
     fn scratch_clear(&mut self) -> &mut String {

@@ -190,6 +190,17 @@ impl XmlRead for BodyReader<'_> {
         }
     }
 
+    fn read_text_element<T, F: FnOnce(&soapws_nbfs::Value<'_>) -> T>(
+        &mut self,
+        f: F,
+    ) -> Result<Result<T, F>, XmlError> {
+        match self {
+            Self::Text(r) => r.read_text_element(f),
+            Self::Binary(r) => r.read_text_element(f),
+            Self::Empty => Ok(Err(f)),
+        }
+    }
+
     fn is_whitespace_text(&self) -> bool {
         match self {
             Self::Text(r) => r.is_whitespace_text(),

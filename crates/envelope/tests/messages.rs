@@ -425,6 +425,7 @@ fn text_that_is_not_well_formed_is_refused() {
     );
     for (bad, expected) in [
         ("<a><b></a></b>", "</a>"),
+        ("<a>1</b>", "</b>"),
         (r#"<a x="1" x="2"/>"#, "appears twice"),
         (r#"<a xmlns:p="urn:p" xmlns:p="urn:q"/>"#, "appears twice"),
         (r#"<a xmlns="urn:p" xmlns="urn:q"/>"#, "appears twice"),
@@ -466,6 +467,25 @@ fn text_content_is_read_as_xml_defines_it() {
     r.read_start_element("a", "").unwrap();
     assert_eq!(r.read_element_string().unwrap(), "a<b>c€€<&>d\ne\nf");
     r.read_end_element().unwrap();
+
+    // Values in one text node, after a comment, empty, and after white space and comments.
+    let xml = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body><v>\
+        <i>12</i><i><!-- c -->34</i> <!-- c --> <i/><i></i><i>5</i></v></s:Body></s:Envelope>";
+    let m = MessageEncoder::new(Encoding::Text)
+        .decode(Bytes::from(xml))
+        .unwrap();
+    let mut r = m.body_reader().unwrap();
+    r.read_start_element("v", "").unwrap();
+    let mut texts = Vec::new();
+    for _ in 0..5 {
+        texts.push(
+            r.read_element_value("string", |v| Some(v.to_text()))
+                .unwrap(),
+        );
+    }
+    assert_eq!(texts, ["12", "34", "", "", "5"]);
+    r.read_end_element().unwrap();
+    assert!(r.node().is_none());
 
     let envelope = |body: &str| {
         format!(

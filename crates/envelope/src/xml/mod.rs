@@ -112,6 +112,16 @@ pub trait XmlRead {
         }
     }
 
+    /// A shortcut for the commonest element, one whose content is a single text node: on its
+    /// start tag, gives `f` the text and moves past the end tag. Readers that cannot tell cheaply
+    /// hand `f` back (`Ok(Err(f))`) without moving, and the caller reads node by node.
+    fn read_text_element<T, F: FnOnce(&Value<'_>) -> T>(
+        &mut self,
+        f: F,
+    ) -> Result<Result<T, F>, XmlError> {
+        Ok(Err(f))
+    }
+
     /// True when the reader is on a text node of XML white space only.
     fn is_whitespace_text(&self) -> bool {
         self.with_text(|v| v.is_whitespace()).unwrap_or(false)
@@ -177,20 +187,23 @@ pub trait XmlReadExt: XmlRead {
         if self.skip_to_content()? != Some(NodeKind::StartElement) {
             return Err(self.unexpected("a start tag"));
         }
-        self.advance()?;
-        while self.kind() == Some(NodeKind::Comment) {
-            self.advance()?;
-        }
         let invalid = |v: &Value<'_>| XmlError::InvalidValue {
             text: v.to_text(),
             kind,
         };
+        let f = match self.read_text_element(|v| f(v).ok_or_else(|| invalid(v)))? {
+            Ok(value) => return value,
+            Err(f) => f,
+        };
+        self.advance()?;
+        while self.kind() == Some(NodeKind::Comment) {
+            self.advance()?;
+        }
         let value = if self.kind() == Some(NodeKind::EndElement) {
-            let empty = Value::Str("");
-            f(&empty).ok_or_else(|| invalid(&empty))?
+            f(&Value::Str(""))?
         } else {
             let value = self
-                .with_text(|v| f(v).ok_or_else(|| invalid(v)))
+                .with_text(f)
                 .ok_or_else(|| self.unexpected("text content"))??;
             self.advance()?;
             value
@@ -203,6 +216,9 @@ pub trait XmlReadExt: XmlRead {
     fn read_element_string(&mut self) -> Result<String, XmlError> {
         if self.skip_to_content()? != Some(NodeKind::StartElement) {
             return Err(self.unexpected("a start tag"));
+        }
+        if let Ok(text) = self.read_text_element(|v| v.to_text())? {
+            return Ok(text);
         }
         self.advance()?;
         let mut text = String::new();

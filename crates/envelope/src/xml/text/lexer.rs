@@ -86,6 +86,11 @@ impl<'a> Lexer<'a> {
         self.pos
     }
 
+    /// Goes back to `position` (an earlier [`Lexer::position`]), to read tokens again.
+    pub fn rewind(&mut self, position: usize) {
+        self.pos = position;
+    }
+
     fn bytes(&self) -> &'a [u8] {
         self.input.as_bytes()
     }

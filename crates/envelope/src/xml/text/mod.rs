@@ -440,6 +440,41 @@ impl<'a> XmlRead for TextXmlReader<'a> {
         }
     }
 
+    /// On `<a>text</a>` with nothing to expand in `text`, reads both tokens here, without the
+    /// node-by-node states; anything else is left to the caller's general path.
+    fn read_text_element<T, F: FnOnce(&Value<'_>) -> T>(
+        &mut self,
+        f: F,
+    ) -> Result<Result<T, F>, XmlError> {
+        if !matches!(self.current, Current::Start { .. })
+            || self.pending_end
+            || self.pending.is_some()
+        {
+            return Ok(Err(f));
+        }
+        let start = self.lexer.position();
+        let text = match self.lexer.next_token(&mut self.raw_attributes) {
+            Ok(Token::Text(text)) => text,
+            _ => {
+                self.lexer.rewind(start);
+                return Ok(Err(f));
+            }
+        };
+        let closes = matches!(
+            self.lexer.next_token(&mut self.raw_attributes),
+            Ok(Token::End { name }) if self.scopes.last().is_some_and(|&(open, _)| open == name)
+        );
+        let plain = memchr::memchr2(b'&', b'\r', text.as_bytes()).is_none();
+        if !closes || !plain || text.len() > max_text_length(&self.quotas) {
+            self.lexer.rewind(start);
+            return Ok(Err(f));
+        }
+        let value = f(&Value::Str(text));
+        self.current = Current::End;
+        self.advance()?;
+        Ok(Ok(value))
+    }
+
     fn is_whitespace_text(&self) -> bool {
         matches!(&self.current, Current::Text(t) if t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')))
     }

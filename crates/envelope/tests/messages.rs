@@ -433,6 +433,11 @@ fn text_that_is_not_well_formed_is_refused() {
         let err = read_all(envelope(bad)).expect_err(bad);
         assert!(err.contains(expected), "{bad}: {err}");
     }
+    // A tag with many attributes is checked for duplicates in linear time.
+    let many: String = (0..20_000).map(|i| format!(" a{i}=''")).collect();
+    assert_eq!(read_all(envelope(&format!("<a{many}/>"))), Ok(()));
+    let err = read_all(envelope(&format!("<a{many} a7=''/>"))).unwrap_err();
+    assert!(err.contains("'a7' appears twice"), "{err}");
     // Control characters XML 1.0 does not allow are refused where they are, before parsing;
     // tab, line feed and carriage return are text.
     assert_eq!(read_all(envelope("<a>\t1\r\n2</a>")), Ok(()));

@@ -5,6 +5,7 @@
 mod lexer;
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use soapws_nbfs::{Attribute, Element, Quotas, Value, XmlString, XMLNS_NAMESPACE, XML_NAMESPACE};
 
@@ -196,16 +197,19 @@ impl<'a> TextXmlReader<'a> {
         let raw = std::mem::take(&mut self.raw_attributes);
         let mut plain = std::mem::take(&mut self.pending_attributes);
         plain.clear();
+        // Duplicates are found by comparing with the attributes before, as a tag has few; a tag
+        // with many gets a set, so that checking stays linear.
+        let mut many = (raw.len() > 16).then(|| HashSet::with_capacity(raw.len()));
         for (i, a) in raw.iter().enumerate() {
             let key = a.name;
-            let declared = |p: &str| self.namespaces[scope_start..].iter().any(|(q, _)| *q == p);
             let declaration = match key.strip_prefix("xmlns") {
                 Some("") => Some(""),
                 Some(p) if p.starts_with(':') => Some(&p[1..]),
                 _ => None,
             };
-            let duplicate = match declaration {
-                Some(p) => declared(p),
+            // A declaration given twice is an attribute name given twice.
+            let duplicate = match &mut many {
+                Some(seen) => !seen.insert(key),
                 None => raw[..i].iter().any(|b| b.name == key),
             };
             if duplicate {

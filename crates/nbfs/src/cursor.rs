@@ -46,10 +46,12 @@ impl<'a> Cursor<'a> {
         DecodeError::new(self.base + pos, kind)
     }
 
+    #[inline(always)]
     pub(crate) fn peek(&self) -> Option<u8> {
         self.data.get(self.pos).copied()
     }
 
+    #[inline(always)]
     pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
         let b = self
             .peek()
@@ -59,6 +61,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next `n` bytes; `n` is checked against what is left before anything is touched.
+    #[inline(always)]
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         if n > self.remaining() {
             return Err(self.error(DecodeErrorKind::LengthPastEnd(n as u64)));
@@ -68,6 +71,7 @@ impl<'a> Cursor<'a> {
         Ok(s)
     }
 
+    #[inline(always)]
     pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         if N > self.remaining() {
             return Err(self.error(DecodeErrorKind::UnexpectedEof));
@@ -78,14 +82,17 @@ impl<'a> Cursor<'a> {
         Ok(a)
     }
 
+    #[inline(always)]
     pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
         self.array().map(u16::from_le_bytes)
     }
 
+    #[inline(always)]
     pub(crate) fn i32(&mut self) -> Result<i32, DecodeError> {
         self.array().map(i32::from_le_bytes)
     }
 
+    #[inline(always)]
     pub(crate) fn u64(&mut self) -> Result<u64, DecodeError> {
         self.array().map(u64::from_le_bytes)
     }
@@ -138,6 +145,7 @@ impl<'a> Cursor<'a> {
         self.utf8(len)
     }
 
+    #[inline(always)]
     pub(crate) fn utf8(&mut self, len: usize) -> Result<&'a str, DecodeError> {
         let at = self.pos;
         let bytes = self.take(len)?;

@@ -899,6 +899,7 @@ impl<'a> Reader<'a> {
 
     /// Length of a 8/16/32-bit length-prefixed text record, checked against `max` (the string
     /// quota for characters, the array quota for bytes, as .NET applies them).
+    #[inline(always)]
     fn text_length(&mut self, base: u8, first: u8, max: usize) -> Result<usize, DecodeError> {
         let at = self.cur.position();
         let len = match base - first {

@@ -78,7 +78,6 @@ pub(crate) fn is_text(t: u8) -> bool {
 }
 
 /// The one-letter prefixes of the A–Z record ranges.
-#[inline]
 pub(crate) fn letter(index: u8) -> &'static str {
     const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
     let i = usize::from(index);

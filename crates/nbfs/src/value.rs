@@ -181,12 +181,13 @@ pub struct Decimal {
 impl Decimal {
     /// Parses the 16-byte memory image carried by DecimalText.
     pub fn from_bytes(b: [u8; 16]) -> Self {
-        let hi = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
-        let lo = u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]);
+        // Two words, not sixteen bytes: flags, scale and the high mantissa share the first.
+        let head = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+        let lo = u64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
         Self {
-            mantissa: (u128::from(hi) << 64) | u128::from(lo),
-            scale: b[2],
-            negative: b[3] & 0x80 != 0,
+            mantissa: (u128::from(head >> 32) << 64) | u128::from(lo),
+            scale: (head >> 16) as u8,
+            negative: head & (1 << 31) != 0,
         }
     }
 

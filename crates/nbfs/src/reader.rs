@@ -351,14 +351,20 @@ impl<'a> Reader<'a> {
     /// The next event; `Ok(None)` at the end of a well-formed document.
     #[allow(clippy::should_implement_trait)]
     pub fn next_event(&mut self) -> Result<Option<Event<'a>>, DecodeError> {
-        Ok(Some(match self.read()? {
-            NodeType::None => return Ok(None),
+        self.step(Self::event)
+    }
+
+    /// The event of the node just moved to.
+    #[inline(always)]
+    fn event(&mut self, node: NodeType) -> Option<Event<'a>> {
+        Some(match node {
+            NodeType::None => return None,
             NodeType::StartElement => Event::StartElement(self.element),
             NodeType::EndElement => Event::EndElement,
             NodeType::Text => Event::Text(self.value.clone()),
             NodeType::Comment => Event::Comment(self.comment),
             NodeType::Array => Event::Array(self.array()),
-        }))
+        })
     }
 
     /// The current (or last) element: the start element or the Array's element.
@@ -390,6 +396,14 @@ impl<'a> Reader<'a> {
     /// same checks as [`Reader::next_event`], without building an event.
     #[inline]
     pub fn read(&mut self) -> Result<NodeType, DecodeError> {
+        self.step(|_, node| node)
+    }
+
+    /// Moves to the next node and returns what `emit` makes of it, called where the node is
+    /// found: an event is then built from values the step still holds, not read back after
+    /// all the ways of reading a node have joined.
+    #[inline(always)]
+    fn step<T>(&mut self, emit: impl FnOnce(&mut Self, NodeType) -> T) -> Result<T, DecodeError> {
         if let Some(len) = self.ended_scope.take() {
             if len < self.namespaces.len() {
                 self.namespaces.truncate(len);
@@ -400,16 +414,17 @@ impl<'a> Reader<'a> {
             self.pending_end = false;
             if self.fragment && self.open.is_empty() {
                 self.fragment_done = true;
-                return Ok(NodeType::None);
+                return Ok(emit(self, NodeType::None));
             }
-            return Ok(self.end_element());
+            self.end_element();
+            return Ok(emit(self, NodeType::EndElement));
         }
         if self.fragment_done {
-            return Ok(NodeType::None);
+            return Ok(emit(self, NodeType::None));
         }
         let Some(t) = self.cur.peek() else {
             return match (self.open.len(), self.fragment) {
-                (0, false) => Ok(NodeType::None),
+                (0, false) => Ok(emit(self, NodeType::None)),
                 (n, _) => Err(self
                     .cur
                     .error(K::UnclosedElements(n + usize::from(self.fragment)))),
@@ -422,30 +437,32 @@ impl<'a> Reader<'a> {
                 if self.open.is_empty() {
                     if self.fragment {
                         self.fragment_done = true;
-                        return Ok(NodeType::None);
+                        return Ok(emit(self, NodeType::None));
                     }
                     return Err(self.cur.error_at(at, K::UnbalancedEndElement));
                 }
-                Ok(self.end_element())
+                self.end_element();
+                Ok(emit(self, NodeType::EndElement))
             }
             r::COMMENT => {
                 self.comment = self.cur.string()?;
-                Ok(NodeType::Comment)
+                Ok(emit(self, NodeType::Comment))
             }
             r::ARRAY => {
                 self.read_array(at)?;
-                Ok(NodeType::Array)
+                Ok(emit(self, NodeType::Array))
             }
             _ if r::is_element(t) => {
                 let element = self.start_element(t, at)?;
                 self.open.push(self.scope_start);
                 // Stored last: the event is then built from these values, not read back.
                 self.element = element;
-                Ok(NodeType::StartElement)
+                Ok(emit(self, NodeType::StartElement))
             }
             _ if r::is_text(t) => {
                 if self.open.is_empty() && !self.fragment {
-                    return self.text_outside_root(t, at);
+                    let node = self.text_outside_root(t, at)?;
+                    return Ok(emit(self, node));
                 }
                 self.text_with(
                     t,
@@ -454,7 +471,7 @@ impl<'a> Reader<'a> {
                     |r, value| r.set_value(value),
                 )?;
                 self.pending_end = t % 2 == 1;
-                Ok(NodeType::Text)
+                Ok(emit(self, NodeType::Text))
             }
             _ if r::is_attribute(t) => Err(self.cur.error_at(
                 at,
@@ -491,9 +508,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn end_element(&mut self) -> NodeType {
+    fn end_element(&mut self) {
         self.ended_scope = self.open.pop();
-        NodeType::EndElement
     }
 
     /// Reads an element record and its attributes; declarations stay in scope from

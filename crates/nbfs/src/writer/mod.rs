@@ -873,4 +873,18 @@ mod tests {
             .start_element(Some("p"), XmlString::inline("e-1.x_y"), ns)
             .is_ok());
     }
+
+    /// A prefix whose third byte falls inside a character is checked for `xml` by bytes (found
+    /// by fuzzing: slicing it as a string panicked).
+    #[test]
+    fn a_non_ascii_prefix_is_declared() {
+        for output in [Writer::text(Vec::new()), Writer::new()] {
+            let mut w = output;
+            let ns = Some(XmlString::inline("urn:x"));
+            w.start_element(Some("ym\u{69b}V"), XmlString::inline("e"), ns)
+                .unwrap();
+            w.end_element().unwrap();
+            assert!(!w.finish().unwrap().is_empty());
+        }
+    }
 }

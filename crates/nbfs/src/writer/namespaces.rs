@@ -213,7 +213,7 @@ impl Namespaces {
         uri: XmlString<'_>,
         depth: usize,
     ) -> Result<(), EncodeError> {
-        if prefix.len() >= 3 && prefix[..3].eq_ignore_ascii_case("xml") {
+        if prefix.len() >= 3 && prefix.as_bytes()[..3].eq_ignore_ascii_case(b"xml") {
             return match (prefix, uri.as_str()) {
                 ("xml", XML_NAMESPACE) | ("xmlns", XMLNS_NAMESPACE) => Ok(()),
                 _ => Err(EncodeError::InvalidName(

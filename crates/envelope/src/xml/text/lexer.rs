@@ -56,16 +56,17 @@ pub(super) struct Lexer<'a> {
     pos: usize,
 }
 
-/// `NAME[b]`: bit 1 when `b` may start a name, bit 2 when it may continue one. Bytes of
-/// multi-byte UTF-8 characters are accepted in both places.
-const NAME: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
+/// `NAME[b]`: true when `b` may be part of a name. Lenient as a reader should be (and as
+/// quick-xml was): anything but white space, control characters and the bytes that make markup,
+/// so a name our writer may write (from binary XML, which carries any string) reads back.
+const NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0x21;
     while b < 256 {
-        let c = b as u8;
-        let start = c.is_ascii_alphabetic() || c == b'_' || c == b':' || c >= 0x80;
-        let more = start || c.is_ascii_digit() || c == b'-' || c == b'.';
-        table[b] = (start as u8) | ((more as u8) << 1);
+        table[b] = !matches!(
+            b as u8,
+            b'<' | b'>' | b'&' | b'"' | b'\'' | b'=' | b'/' | b'!' | b'?'
+        );
         b += 1;
     }
     table
@@ -129,7 +130,7 @@ impl<'a> Lexer<'a> {
     fn name(&self, at: usize) -> Result<usize, LexError> {
         let bytes = self.bytes();
         match bytes.get(at) {
-            Some(&b) if NAME[usize::from(b)] & 1 != 0 => {}
+            Some(&b) if NAME[usize::from(b)] => {}
             Some(&b) => {
                 return Err(self.error(at, format!("'{}' cannot start a name", b as char)));
             }
@@ -137,7 +138,7 @@ impl<'a> Lexer<'a> {
         }
         let len = bytes[at + 1..]
             .iter()
-            .position(|&b| NAME[usize::from(b)] & 2 == 0)
+            .position(|&b| !NAME[usize::from(b)])
             .unwrap_or(bytes.len() - at - 1);
         Ok(at + 1 + len)
     }
@@ -414,6 +415,26 @@ mod tests {
         assert_eq!(t[1].1, [("x".into(), "v".into()), ("y".into(), "w".into())]);
     }
 
+    /// Any name our writer writes reads back, XML name rules or not (found by fuzzing: a prefix
+    /// `~` from binary XML, written as text, did not read back).
+    #[test]
+    fn names_are_read_leniently() {
+        let t = tokens("<~:1 xmlns:~='u' a.b-c=''>x</~:1>").unwrap();
+        assert_eq!(
+            t[0],
+            (
+                Token::Start {
+                    name: "~:1",
+                    empty: false
+                },
+                vec![
+                    ("xmlns:~".to_owned(), "u".to_owned()),
+                    ("a.b-c".to_owned(), String::new())
+                ]
+            )
+        );
+    }
+
     #[test]
     fn malformed_markup_is_an_error_at_its_offset() {
         for (input, offset, message) in [
@@ -421,7 +442,8 @@ mod tests {
             ("<a b=1/>", 5, "quoted"),
             ("<a b='1/>", 5, "unterminated"),
             ("<a b='<'/>", 6, "'<'"),
-            ("<1a/>", 1, "cannot start a name"),
+            ("< a/>", 1, "cannot start a name"),
+            ("<a =''/>", 3, "cannot start a name"),
             ("<a", 2, "ended"),
             ("</a", 3, "ended"),
             ("<?pi x?>", 0, "processing instructions"),

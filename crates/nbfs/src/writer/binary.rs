@@ -6,6 +6,7 @@
 //! sequence of buffer requests (.NET Framework's `XmlStreamNodeWriter`, also shipped by Mono) and
 //! tracks the simulated buffer fill, without actually buffering anything.
 
+use super::short::copy_short;
 use super::Node;
 use crate::cursor::{mb31_len, write_mb31};
 use crate::dictionary::Dictionary;
@@ -40,24 +41,6 @@ fn utf16_len(s: &str) -> usize {
     s.bytes()
         .map(|b| usize::from(b as i8 >= -0x40) + usize::from(b >= 0xF0))
         .sum()
-}
-
-/// Copies `s` (up to 16 bytes) to the start of `dst` with fixed-size moves (overlapping for
-/// lengths between the powers of two) rather than a `memcpy` call.
-#[inline(always)]
-fn copy_short(dst: &mut [u8; 16], s: &[u8]) {
-    let n = s.len();
-    if (8..=16).contains(&n) {
-        dst[..8].copy_from_slice(&s[..8]);
-        dst[n - 8..n].copy_from_slice(&s[n - 8..]);
-    } else if (4..8).contains(&n) {
-        dst[..4].copy_from_slice(&s[..4]);
-        dst[n - 4..n].copy_from_slice(&s[n - 4..]);
-    } else if (1..4).contains(&n) {
-        dst[0] = s[0];
-        dst[n / 2] = s[n / 2];
-        dst[n - 1] = s[n - 1];
-    }
 }
 
 /// A two-byte record head followed by `s` (up to 16 bytes), zero-padded.

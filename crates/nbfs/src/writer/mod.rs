@@ -3,6 +3,7 @@
 
 mod binary;
 mod namespaces;
+mod short;
 mod text;
 
 use std::borrow::Cow;

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
+use super::short::extend_short;
 use super::Node;
 use crate::format;
 use crate::string::XmlString;
@@ -49,13 +50,14 @@ impl TextNode {
     }
 
     fn push_qname(&mut self, prefix: &str, local: &str) {
-        let start = self.names.len();
         if !prefix.is_empty() {
             self.names.push_str(prefix);
             self.names.push(':');
+            extend_short(&mut self.out, prefix.as_bytes());
+            self.out.push(b':');
         }
         self.names.push_str(local);
-        self.out.extend_from_slice(&self.names.as_bytes()[start..]);
+        extend_short(&mut self.out, local.as_bytes());
     }
 
     /// Writes `text` escaped for content or for an attribute value: runs that need no escaping
@@ -70,11 +72,11 @@ impl TextNode {
         let mut run = 0;
         while let Some(i) = bytes[run..].iter().position(|&b| table[usize::from(b)]) {
             let at = run + i;
-            self.out.extend_from_slice(&bytes[run..at]);
+            extend_short(&mut self.out, &bytes[run..at]);
             self.escape(bytes[at]);
             run = at + 1;
         }
-        self.out.extend_from_slice(&bytes[run..]);
+        extend_short(&mut self.out, &bytes[run..]);
     }
 
     /// The reference .NET's writer writes for a byte that needs escaping.
@@ -126,10 +128,10 @@ impl Node for TextNode {
     fn start_attribute(&mut self, prefix: &str, local: XmlString<'_>) {
         self.out.push(b' ');
         if !prefix.is_empty() {
-            self.out.extend_from_slice(prefix.as_bytes());
+            extend_short(&mut self.out, prefix.as_bytes());
             self.out.push(b':');
         }
-        self.out.extend_from_slice(local.as_str().as_bytes());
+        extend_short(&mut self.out, local.as_str().as_bytes());
         self.out.extend_from_slice(b"=\"");
         self.in_attribute = true;
     }
@@ -166,8 +168,7 @@ impl Node for TextNode {
     fn end_element(&mut self) {
         if let Some(r) = self.open.pop() {
             self.out.extend_from_slice(b"</");
-            self.out
-                .extend_from_slice(&self.names.as_bytes()[r.clone()]);
+            extend_short(&mut self.out, &self.names.as_bytes()[r.clone()]);
             self.out.push(b'>');
             self.names.truncate(r.start);
         }

@@ -171,16 +171,21 @@ impl<'a> TextXmlReader<'a> {
         }
     }
 
-    /// `(prefix, local name)`; a byte scan, as names are short.
+    /// `(prefix, local name)`; one byte loop, as names are short.
     fn split(name: &'a str) -> Result<(&'a str, &'a str), String> {
-        let bytes = name.as_bytes();
-        let Some(colon) = bytes.iter().position(|&b| b == b':') else {
-            return Ok(("", name));
-        };
-        if colon == 0 || colon + 1 == bytes.len() || bytes[colon + 1..].contains(&b':') {
-            return Err(format!("'{name}' is not a qualified name"));
+        let mut colon = None;
+        let mut valid = true;
+        for (i, &b) in name.as_bytes().iter().enumerate() {
+            if b == b':' {
+                valid &= colon.is_none() && i > 0 && i + 1 < name.len();
+                colon = Some(i);
+            }
         }
-        Ok((&name[..colon], &name[colon + 1..]))
+        match colon {
+            None => Ok(("", name)),
+            Some(i) if valid => Ok((&name[..i], &name[i + 1..])),
+            Some(_) => Err(format!("'{name}' is not a qualified name")),
+        }
     }
 
     fn start(&mut self, name: &'a str) -> Result<Current<'a>, XmlError> {
@@ -481,5 +486,19 @@ impl<'a> XmlRead for TextXmlReader<'a> {
 
     fn is_whitespace_text(&self) -> bool {
         matches!(&self.current, Current::Text(t) if t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TextXmlReader;
+
+    #[test]
+    fn qualified_names_split_at_their_one_colon() {
+        assert_eq!(TextXmlReader::split("a"), Ok(("", "a")));
+        assert_eq!(TextXmlReader::split("p:a"), Ok(("p", "a")));
+        for bad in [":a", "a:", "p:a:b", "::", ":"] {
+            assert!(TextXmlReader::split(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -151,12 +151,19 @@ pub struct Writer<'s> {
     out: Output<'s>,
     ns: Namespaces,
     depth: usize,
-    /// An element's start tag is open: attributes may follow, declarations are not yet written.
-    start_tag_open: bool,
+    /// What the next call may have to finish first: [`START_TAG`] and/or [`BASE64`], so that
+    /// a call finding nothing to do tests one byte.
+    pending: u8,
     /// Base64 bytes (0–2) carried to the next call, as .NET's `WriteBase64` does.
     trail: [u8; 3],
     trail_len: usize,
 }
+
+/// [`Writer::pending`]: an element's start tag is open (attributes may follow, declarations are
+/// not yet written).
+const START_TAG: u8 = 1;
+/// [`Writer::pending`]: base64 bytes are carried.
+const BASE64: u8 = 2;
 
 /// A resolved prefix: the caller's string, a declaration's, or a fixed one.
 #[derive(Clone, Copy)]
@@ -203,7 +210,7 @@ impl<'s> Writer<'s> {
             out,
             ns: Namespaces::new(),
             depth: 0,
-            start_tag_open: false,
+            pending: 0,
             trail: [0; 3],
             trail_len: 0,
         }
@@ -245,19 +252,36 @@ impl<'s> Writer<'s> {
         if local_name.as_str().is_empty() {
             return Err(EncodeError::InvalidName("empty element name"));
         }
+        // A prefix declared in scope was checked when it was declared.
+        let declared = ns.is_none() && self.ns.is_declared(prefix.unwrap_or(""));
+        if declared {
+            check_name(local_name.as_str(), None)?;
+        } else {
+            Self::check_element_name(prefix, local_name)?;
+        }
+        self.settle();
+        self.depth += 1;
+        self.ns.enter();
+        let prefix = match declared {
+            true => Prefix::Given(prefix.unwrap_or("")),
+            false => self.element_prefix(prefix, ns)?,
+        };
+        let prefix = Self::prefix_str(&self.ns, prefix);
+        with_node!(&mut self.out, n => n.start_element(prefix, local_name));
+        self.pending = START_TAG;
+        Ok(())
+    }
+
+    /// [`Writer::start_element`]'s checks of a name whose prefix is not (yet) declared.
+    #[inline(never)]
+    fn check_element_name(
+        prefix: Option<&str>,
+        local_name: XmlString<'_>,
+    ) -> Result<(), EncodeError> {
         if prefix == Some("xmlns") {
             return Err(EncodeError::InvalidName("element prefix 'xmlns'"));
         }
-        check_name(local_name.as_str(), prefix)?;
-        self.flush_base64();
-        self.close_start_tag();
-        self.depth += 1;
-        self.ns.enter();
-        let prefix = self.element_prefix(prefix, ns)?;
-        let prefix = Self::prefix_str(&self.ns, prefix);
-        with_node!(&mut self.out, n => n.start_element(prefix, local_name));
-        self.start_tag_open = true;
-        Ok(())
+        check_name(local_name.as_str(), prefix)
     }
 
     fn element_prefix<'p>(
@@ -299,7 +323,7 @@ impl<'s> Writer<'s> {
         ns: Option<XmlString<'_>>,
         value: &Value<'_>,
     ) -> Result<(), EncodeError> {
-        if !self.start_tag_open {
+        if self.pending & START_TAG == 0 {
             return Err(EncodeError::InvalidState("attribute outside a start tag"));
         }
         let declares = match prefix {
@@ -357,7 +381,7 @@ impl<'s> Writer<'s> {
     /// declaration order; dropped if the same binding is already in scope). With `prefix`
     /// `None`, an in-scope prefix is kept or one generated.
     pub fn xmlns(&mut self, prefix: Option<&str>, ns: XmlString<'_>) -> Result<(), EncodeError> {
-        if !self.start_tag_open {
+        if self.pending & START_TAG == 0 {
             return Err(EncodeError::InvalidState(
                 "namespace declaration outside a start tag",
             ));
@@ -383,11 +407,12 @@ impl<'s> Writer<'s> {
         if matches!(value, Value::Str("")) {
             return Ok(());
         }
-        self.flush_base64();
-        if self.depth == 0 && !value.is_whitespace() {
+        // Something pending means an element is open.
+        if self.pending != 0 {
+            self.settle();
+        } else if self.depth == 0 && !value.is_whitespace() {
             return Err(EncodeError::InvalidState("text outside the root element"));
         }
-        self.close_start_tag();
         with_node!(&mut self.out, n => write_value(n, value, false))
     }
 
@@ -417,16 +442,34 @@ impl<'s> Writer<'s> {
             self.trail[self.trail_len..total].copy_from_slice(bytes);
             self.trail_len = total;
         }
+        self.pending = if self.trail_len > 0 { BASE64 } else { 0 };
         Ok(())
     }
 
-    fn flush_base64(&mut self) {
-        if self.trail_len > 0 {
-            let trail = self.trail;
-            let trail = &trail[..self.trail_len];
-            with_node!(&mut self.out, n => n.bytes_text(trail, &[]));
-            self.trail_len = 0;
+    /// Finishes what the last call left pending: carried base64 bytes, an open start tag.
+    #[inline]
+    fn settle(&mut self) {
+        if self.pending != 0 {
+            self.flush_base64();
+            self.close_start_tag();
         }
+    }
+
+    /// Writes the carried base64 bytes, if any.
+    #[inline]
+    fn flush_base64(&mut self) {
+        if self.pending & BASE64 != 0 {
+            self.write_trail();
+        }
+    }
+
+    #[inline(never)]
+    fn write_trail(&mut self) {
+        let trail = self.trail;
+        let trail = &trail[..self.trail_len];
+        with_node!(&mut self.out, n => n.bytes_text(trail, &[]));
+        self.trail_len = 0;
+        self.pending &= !BASE64;
     }
 
     /// Writes a qualified name as content (e.g. a fault code), with the prefix bound to `ns` in
@@ -494,8 +537,7 @@ impl<'s> Writer<'s> {
                 "comment containing a control character",
             ));
         }
-        self.flush_base64();
-        self.close_start_tag();
+        self.settle();
         with_node!(&mut self.out, n => n.comment(text));
         Ok(())
     }
@@ -528,8 +570,7 @@ impl<'s> Writer<'s> {
                 "array of several elements outside the root",
             ));
         }
-        self.flush_base64();
-        self.close_start_tag();
+        self.settle();
         if matches!(self.out, Output::Text(_)) {
             for item in data.chunks_exact(ty.item_size()) {
                 self.start_element(prefix, local_name, ns)?;
@@ -561,12 +602,12 @@ impl<'s> Writer<'s> {
                 "end of element with no element open",
             ));
         }
-        self.flush_base64();
-        if self.start_tag_open {
+        if self.pending & START_TAG != 0 {
+            self.pending &= !START_TAG;
             self.declare_namespaces();
-            self.start_tag_open = false;
             with_node!(&mut self.out, n => n.end_start_tag(true));
         } else {
+            self.flush_base64();
             with_node!(&mut self.out, n => n.end_element());
         }
         self.ns.exit(self.depth);
@@ -617,8 +658,8 @@ impl<'s> Writer<'s> {
     /// Ends the start tag if one is open: writes its namespace declarations.
     #[inline]
     fn close_start_tag(&mut self) {
-        if self.start_tag_open {
-            self.start_tag_open = false;
+        if self.pending & START_TAG != 0 {
+            self.pending &= !START_TAG;
             self.declare_namespaces();
             with_node!(&mut self.out, n => n.end_start_tag(false));
         }

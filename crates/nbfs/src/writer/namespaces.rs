@@ -36,6 +36,8 @@ pub(crate) struct Namespaces {
     last: Option<usize>,
     /// Counter for `d{depth}p{n}` prefixes of the current element.
     generated: usize,
+    /// Depth of the last entry: elements deeper than it declared nothing.
+    top_depth: usize,
 }
 
 /// The namespaces `xml` and `xmlns` are bound to without a declaration.
@@ -79,6 +81,7 @@ impl Namespaces {
             entries: Vec::with_capacity(8),
             last: None,
             generated: 0,
+            top_depth: 0,
         };
         ns.entries.push(Entry {
             prefix: 0..0,
@@ -139,7 +142,13 @@ impl Namespaces {
     /// True when `prefix` is bound in scope (declared, or `xml`/`xmlns`).
     #[inline]
     pub(crate) fn is_bound(&self, prefix: &str) -> bool {
-        self.find_prefix(prefix).is_some() || fixed_namespace(prefix).is_some()
+        self.is_declared(prefix) || fixed_namespace(prefix).is_some()
+    }
+
+    /// True when `prefix` is declared in scope (so it is a name the writer accepted).
+    #[inline]
+    pub(crate) fn is_declared(&self, prefix: &str) -> bool {
+        self.find_prefix(prefix).is_some()
     }
 
     /// The prefix .NET's `LookupPrefix` (or, with `attribute`, `LookupAttributePrefix`, which
@@ -256,6 +265,7 @@ impl Namespaces {
             source: uri.source(),
             depth,
         });
+        self.top_depth = depth;
         self.last = None;
         Ok(())
     }
@@ -292,7 +302,7 @@ impl Namespaces {
     /// True when the element at `depth` declared something (its declarations are the last).
     #[inline]
     pub(crate) fn declares_at(&self, depth: usize) -> bool {
-        depth > 0 && self.entries.last().is_some_and(|e| e.depth == depth)
+        depth > 0 && self.top_depth == depth
     }
 
     /// Number of declarations made at `depth` (the last ones).
@@ -320,7 +330,16 @@ impl Namespaces {
     }
 
     /// Leaves the element at `depth`.
+    #[inline]
     pub(crate) fn exit(&mut self, depth: usize) {
+        if self.top_depth >= depth {
+            self.pop_scope(depth);
+        }
+    }
+
+    /// Drops the declarations made at `depth` and deeper.
+    #[inline(never)]
+    fn pop_scope(&mut self, depth: usize) {
         while self.entries.len() > 1 && self.entries.last().is_some_and(|e| e.depth >= depth) {
             let e = self.entries.pop().expect("checked above");
             self.arena.truncate(e.prefix.start);
@@ -328,5 +347,6 @@ impl Namespaces {
                 self.last = None;
             }
         }
+        self.top_depth = self.entries.last().map_or(0, |e| e.depth);
     }
 }

@@ -38,6 +38,8 @@ pub(crate) struct Namespaces {
     generated: usize,
     /// Depth of the last entry: elements deeper than it declared nothing.
     top_depth: usize,
+    /// Bit `i` set: the one-letter prefix `a` + `i` (most prefixes) is declared in scope.
+    letters: u32,
 }
 
 /// The namespaces `xml` and `xmlns` are bound to without a declaration.
@@ -68,6 +70,15 @@ fn prefix_key(prefix: &str) -> u32 {
     }
 }
 
+/// The bit of a one-letter prefix `a`…`z` in [`Namespaces::letters`].
+#[inline]
+fn letter_bit(prefix: &str) -> Option<u32> {
+    match prefix.as_bytes() {
+        [c @ b'a'..=b'z'] => Some(1 << (c - b'a')),
+        _ => None,
+    }
+}
+
 /// .NET compares namespace strings by reference before comparing by value. Dictionary strings
 /// with the same text stand for the same .NET object; inline strings never do.
 fn same_object(a: StringSource, b: XmlString<'_>) -> bool {
@@ -82,6 +93,7 @@ impl Namespaces {
             last: None,
             generated: 0,
             top_depth: 0,
+            letters: 0,
         };
         ns.entries.push(Entry {
             prefix: 0..0,
@@ -145,10 +157,14 @@ impl Namespaces {
         self.is_declared(prefix) || fixed_namespace(prefix).is_some()
     }
 
-    /// True when `prefix` is declared in scope (so it is a name the writer accepted).
+    /// True when `prefix` is declared in scope (so it is a name the writer accepted); a bit
+    /// test for the empty and one-letter prefixes.
     #[inline]
     pub(crate) fn is_declared(&self, prefix: &str) -> bool {
-        self.find_prefix(prefix).is_some()
+        match letter_bit(prefix) {
+            Some(bit) => self.letters & bit != 0,
+            None => prefix.is_empty() || self.find_prefix(prefix).is_some(),
+        }
     }
 
     /// The prefix .NET's `LookupPrefix` (or, with `attribute`, `LookupAttributePrefix`, which
@@ -266,6 +282,7 @@ impl Namespaces {
             depth,
         });
         self.top_depth = depth;
+        self.letters |= letter_bit(prefix).unwrap_or(0);
         self.last = None;
         Ok(())
     }
@@ -348,5 +365,8 @@ impl Namespaces {
             }
         }
         self.top_depth = self.entries.last().map_or(0, |e| e.depth);
+        self.letters = self.entries.iter().fold(0, |letters, e| {
+            letters | letter_bit(self.prefix_of(e)).unwrap_or(0)
+        });
     }
 }

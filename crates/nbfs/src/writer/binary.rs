@@ -6,9 +6,8 @@
 //! sequence of buffer requests (.NET Framework's `XmlStreamNodeWriter`, also shipped by Mono) and
 //! tracks the simulated buffer fill, without actually buffering anything.
 
-use super::short::copy_short;
+use super::short::{copy_short, Sink};
 use super::Node;
-use crate::cursor::{mb31_len, write_mb31};
 use crate::dictionary::Dictionary;
 use crate::record as r;
 use crate::session::WriterSession;
@@ -22,7 +21,7 @@ const UTF8_CHUNK: usize = 170;
 const UTF16_CHUNK: usize = 256;
 
 pub(crate) struct BinaryNode<'a> {
-    pub(crate) out: Vec<u8>,
+    out: Sink,
     /// Bytes in .NET's (simulated) buffer.
     buffered: usize,
     /// Index in `out` of the last text record's type byte while it may still be folded.
@@ -62,6 +61,20 @@ fn block_is_ascii(block: &[u8; 18]) -> bool {
         .is_some_and(|t| u128::from_le_bytes(*t) & 0x8080_8080_8080_8080_8080_8080_8080_8080 == 0)
 }
 
+/// The MB31 form of `v` and its length.
+#[inline]
+fn mb31(mut v: u32) -> ([u8; 5], usize) {
+    let mut block = [0; 5];
+    let mut len = 0;
+    while v >= 0x80 {
+        block[len] = v as u8 | 0x80;
+        v >>= 7;
+        len += 1;
+    }
+    block[len] = v as u8;
+    (block, len + 1)
+}
+
 /// The record types of one kind of named record (element or attribute), by form.
 struct NamedForms {
     short: u8,
@@ -97,7 +110,7 @@ impl<'a> BinaryNode<'a> {
         session: Option<&'a mut WriterSession>,
     ) -> Self {
         Self {
-            out,
+            out: Sink::new(out),
             buffered: 0,
             text_node: None,
             dictionary,
@@ -117,26 +130,9 @@ impl<'a> BinaryNode<'a> {
         self.session.as_deref_mut()
     }
 
-    /// Appends `s`; short strings (most names and values) as a 16-byte block cut back to size,
-    /// which is cheaper than a `memcpy` call for a few bytes.
-    #[inline]
-    fn put(&mut self, s: &[u8]) {
-        if s.len() <= 16 {
-            let mut block = [0; 16];
-            copy_short(&mut block, s);
-            self.put_block(&block, s.len());
-        } else {
-            self.out.extend_from_slice(s);
-        }
-    }
-
-    /// Appends the first `len` bytes of `block` (e.g. a record head and a short string, see
-    /// [`headed_block`]): one fixed-size copy cut back to size.
-    #[inline(always)]
-    fn put_block<const N: usize>(&mut self, block: &[u8; N], len: usize) {
-        let end = self.out.len() + len;
-        self.out.extend_from_slice(block);
-        self.out.truncate(end);
+    /// The document written so far (the session table is not part of it).
+    pub(crate) fn written(&mut self) -> &mut Vec<u8> {
+        self.out.written()
     }
 
     // --- the simulated buffer -------------------------------------------------------------
@@ -171,7 +167,7 @@ impl<'a> BinaryNode<'a> {
         } else {
             self.flush_buffer();
         }
-        self.out.extend_from_slice(b);
+        self.out.extend(b);
     }
 
     /// A structural record's type byte; it ends any chance of folding.
@@ -192,7 +188,8 @@ impl<'a> BinaryNode<'a> {
         // As in `name`: the request (1 + 3 × UTF-16 length) is at most 1 + 3 × the byte length.
         if (1..=16).contains(&n) && self.buffered + 2 + 3 * n <= BUFFER_SIZE {
             self.buffered += 2 + n;
-            self.put_block(&headed_block([t, n as u8], s.as_bytes()), 2 + n);
+            self.out
+                .block(&headed_block([t, n as u8], s.as_bytes()), 2 + n);
         } else {
             self.out.push(t);
             self.buffered += 1;
@@ -243,7 +240,7 @@ impl<'a> BinaryNode<'a> {
         if let Some(room) = block[1..].first_chunk_mut::<N>() {
             *room = payload;
         }
-        self.put_block(&block, 1 + N);
+        self.out.block(&block, 1 + N);
         self.buffered += 1 + N;
     }
 
@@ -251,23 +248,41 @@ impl<'a> BinaryNode<'a> {
     fn text_node_with_length(&mut self, base: u8, len: usize) {
         self.request(5);
         self.text_node = Some(self.out.len());
-        let start = self.out.len();
-        if len < 0x100 {
-            self.out.extend_from_slice(&[base, len as u8]);
+        let mut head = [0; 5];
+        let size = if len < 0x100 {
+            head[..2].copy_from_slice(&[base, len as u8]);
+            2
         } else if len < 0x1_0000 {
-            self.out.push(base + 2);
-            self.out.extend_from_slice(&(len as u16).to_le_bytes());
+            head[0] = base + 2;
+            head[1..3].copy_from_slice(&(len as u16).to_le_bytes());
+            3
         } else {
-            self.out.push(base + 4);
-            self.out.extend_from_slice(&(len as i32).to_le_bytes());
-        }
-        self.buffered += self.out.len() - start;
+            head[0] = base + 4;
+            head[1..].copy_from_slice(&(len as i32).to_le_bytes());
+            5
+        };
+        self.out.block(&head, size);
+        self.buffered += size;
     }
 
+    /// An MB31 number (a dictionary key, a count).
+    #[inline]
     fn mb31(&mut self, v: u32) {
         self.request(5);
-        write_mb31(&mut self.out, v);
-        self.buffered += mb31_len(v);
+        if v < 0x80 {
+            self.out.push(v as u8);
+            self.buffered += 1;
+        } else {
+            self.long_mb31(v);
+        }
+    }
+
+    /// [`BinaryNode::mb31`] of two bytes or more.
+    #[inline(never)]
+    fn long_mb31(&mut self, v: u32) {
+        let (block, len) = mb31(v);
+        self.out.block(&block, len);
+        self.buffered += len;
     }
 
     /// A String (prefix, local name, namespace, comment): MB31 length + UTF-8.
@@ -277,7 +292,7 @@ impl<'a> BinaryNode<'a> {
         // fits the buffer even counted by bytes: no need to count its UTF-16 units.
         if !s.is_empty() && s.len() < 42 && self.buffered + 1 + 3 * s.len() <= BUFFER_SIZE {
             self.out.push(s.len() as u8);
-            self.put(s.as_bytes());
+            self.out.short(s.as_bytes());
             self.buffered += 1 + s.len();
         } else {
             self.any_name(s);
@@ -295,7 +310,7 @@ impl<'a> BinaryNode<'a> {
         if units < 42 {
             self.request(1 + 3 * units);
             self.out.push(s.len() as u8);
-            self.put(s.as_bytes());
+            self.out.short(s.as_bytes());
             self.buffered += 1 + s.len();
         } else {
             self.mb31(s.len() as u32);
@@ -308,7 +323,7 @@ impl<'a> BinaryNode<'a> {
         if units <= UTF8_CHUNK {
             self.request(units * 3);
             self.buffered += s.len();
-            self.out.extend_from_slice(s.as_bytes());
+            self.out.extend(s.as_bytes());
             return;
         }
         let mut rest_units = units;
@@ -330,7 +345,7 @@ impl<'a> BinaryNode<'a> {
             self.request(chunk_units * 3);
             self.buffered += chunk_bytes;
         }
-        self.out.extend_from_slice(s.as_bytes());
+        self.out.extend(s.as_bytes());
     }
 
     /// .NET `UnsafeWriteUnicodeChars`: 256-unit chunks (255 when a surrogate pair would split).
@@ -352,7 +367,7 @@ impl<'a> BinaryNode<'a> {
             self.buffered += chunk_units * 2;
         }
         for unit in s.encode_utf16() {
-            self.out.extend_from_slice(&unit.to_le_bytes());
+            self.out.block(&unit.to_le_bytes(), 2);
         }
     }
 
@@ -372,14 +387,14 @@ impl<'a> BinaryNode<'a> {
             self.text_node = Some(self.out.len());
             if utf16 {
                 self.out
-                    .extend_from_slice(&[r::UNICODE_CHARS8_TEXT, (2 * units) as u8]);
+                    .block(&[r::UNICODE_CHARS8_TEXT, (2 * units) as u8], 2);
                 for unit in s.encode_utf16() {
-                    self.out.extend_from_slice(&unit.to_le_bytes());
+                    self.out.block(&unit.to_le_bytes(), 2);
                 }
                 self.buffered += 2 + 2 * units;
             } else {
-                self.out.extend_from_slice(&[r::CHARS8_TEXT, s.len() as u8]);
-                self.put(s.as_bytes());
+                self.out.block(&[r::CHARS8_TEXT, s.len() as u8], 2);
+                self.out.short(s.as_bytes());
                 self.buffered += 2 + s.len();
             }
         } else if utf16 {
@@ -416,13 +431,13 @@ impl<'a> BinaryNode<'a> {
             Some(size) => {
                 for item in data.chunks_exact(size) {
                     self.request(size);
-                    self.out.extend_from_slice(item);
+                    self.out.extend(item);
                     self.buffered += size;
                 }
             }
             None => {
                 self.flush_buffer();
-                self.out.extend_from_slice(data);
+                self.out.extend(data);
             }
         }
     }
@@ -469,7 +484,7 @@ impl Node for BinaryNode<'_> {
     }
 
     fn output(&mut self) -> &mut Vec<u8> {
-        &mut self.out
+        self.out.written()
     }
 
     /// A namespace declaration record.
@@ -500,7 +515,7 @@ impl Node for BinaryNode<'_> {
     #[inline]
     fn end_element(&mut self) {
         match self.text_node.take() {
-            Some(i) => self.out[i] += 1,
+            Some(i) => self.out.increment(i),
             None => self.node(r::END_ELEMENT),
         }
     }
@@ -520,7 +535,7 @@ impl Node for BinaryNode<'_> {
                 // ASCII: as many UTF-16 units as bytes, so Chars8Text.
                 self.request(2 + 3 * n);
                 self.text_node = Some(self.out.len());
-                self.put_block(&block, 2 + n);
+                self.out.block(&block, 2 + n);
                 self.buffered += 2 + n;
                 return;
             }
@@ -643,7 +658,7 @@ impl Node for BinaryNode<'_> {
         self.text_node_with_length(r::BYTES8_TEXT, total);
         if !trail.is_empty() {
             self.request(trail.len());
-            self.out.extend_from_slice(trail);
+            self.out.extend(trail);
             self.buffered += trail.len();
         }
         self.bytes(data);

@@ -273,7 +273,7 @@ impl<'s> Writer<'s> {
     }
 
     /// [`Writer::start_element`]'s checks of a name whose prefix is not (yet) declared.
-    #[inline(never)]
+    #[inline]
     fn check_element_name(
         prefix: Option<&str>,
         local_name: XmlString<'_>,
@@ -639,7 +639,7 @@ impl<'s> Writer<'s> {
         let Output::Binary(b) = &mut self.out else {
             return Err(EncodeError::InvalidState("a text writer has no session"));
         };
-        let mut message = std::mem::take(&mut b.out);
+        let mut message = std::mem::take(b.written());
         match b.session() {
             Some(s) => s.prepend_table(&mut message),
             None => return Err(EncodeError::InvalidState("no session")),

@@ -79,6 +79,16 @@ fn letter_bit(prefix: &str) -> Option<u32> {
     }
 }
 
+/// [`letter_bit`] of the prefix with this [`prefix_key`] (0 if none).
+#[inline]
+fn key_letter_bit(key: u32) -> u32 {
+    let [len, c, ..] = key.to_le_bytes();
+    match (len, c) {
+        (1, b'a'..=b'z') => 1 << (c - b'a'),
+        _ => 0,
+    }
+}
+
 /// .NET compares namespace strings by reference before comparing by value. Dictionary strings
 /// with the same text stand for the same .NET object; inline strings never do.
 fn same_object(a: StringSource, b: XmlString<'_>) -> bool {
@@ -365,8 +375,9 @@ impl Namespaces {
             }
         }
         self.top_depth = self.entries.last().map_or(0, |e| e.depth);
-        self.letters = self.entries.iter().fold(0, |letters, e| {
-            letters | letter_bit(self.prefix_of(e)).unwrap_or(0)
-        });
+        self.letters = self
+            .entries
+            .iter()
+            .fold(0, |letters, e| letters | key_letter_bit(e.key));
     }
 }

@@ -34,9 +34,119 @@ pub(super) fn extend_short(out: &mut Vec<u8>, s: &[u8]) {
     out.truncate(len + s.len());
 }
 
+/// Bytes a [`Sink`] stages before appending them to its vector.
+const STAGE: usize = 128;
+
+/// An output vector written through a small staging array: a short record is one fixed-size
+/// copy into the array, and the vector grows by one call per array-full rather than per record.
+pub(super) struct Sink {
+    out: Vec<u8>,
+    stage: [u8; STAGE],
+    /// Bytes in `stage`, written after those in `out`.
+    staged: usize,
+}
+
+impl Sink {
+    /// A sink appending to `out`.
+    pub(super) fn new(out: Vec<u8>) -> Self {
+        Self {
+            out,
+            stage: [0; STAGE],
+            staged: 0,
+        }
+    }
+
+    /// Bytes written.
+    #[inline(always)]
+    pub(super) fn len(&self) -> usize {
+        self.out.len() + self.staged
+    }
+
+    /// Appends the first `len` (at most `N`) bytes of `block`.
+    #[inline(always)]
+    pub(super) fn block<const N: usize>(&mut self, block: &[u8; N], len: usize) {
+        if self.staged + N > STAGE {
+            self.drain();
+        }
+        if let Some(room) = self.stage.get_mut(self.staged..self.staged + N) {
+            room.copy_from_slice(block);
+        }
+        self.staged += len;
+    }
+
+    /// Appends one byte.
+    #[inline(always)]
+    pub(super) fn push(&mut self, b: u8) {
+        self.block(&[b], 1);
+    }
+
+    /// Appends `s`, up to 16 bytes as one block.
+    #[inline(always)]
+    pub(super) fn short(&mut self, s: &[u8]) {
+        if s.len() <= 16 {
+            let mut block = [0; 16];
+            copy_short(&mut block, s);
+            self.block(&block, s.len());
+        } else {
+            self.extend(s);
+        }
+    }
+
+    /// Appends `s` of any length.
+    pub(super) fn extend(&mut self, s: &[u8]) {
+        self.drain();
+        self.out.extend_from_slice(s);
+    }
+
+    /// Adds 1 to the byte written at `i` (a text record's type becoming its `…WithEndElement`).
+    #[inline(always)]
+    pub(super) fn increment(&mut self, i: usize) {
+        let byte = match i.checked_sub(self.out.len()) {
+            Some(staged) => self.stage[..self.staged].get_mut(staged),
+            None => self.out.get_mut(i),
+        };
+        if let Some(b) = byte {
+            *b += 1;
+        }
+    }
+
+    /// Moves the staged bytes to the vector.
+    #[inline(never)]
+    fn drain(&mut self) {
+        self.out.extend_from_slice(&self.stage[..self.staged]);
+        self.staged = 0;
+    }
+
+    /// The vector holding all bytes written.
+    pub(super) fn written(&mut self) -> &mut Vec<u8> {
+        self.drain();
+        &mut self.out
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::extend_short;
+    use super::{extend_short, Sink};
+
+    #[test]
+    fn a_sink_holds_what_was_written() {
+        let mut sink = Sink::new(vec![7]);
+        let mut expected = vec![7];
+        for n in 0..300 {
+            let s: Vec<u8> = (0..n % 40).map(|i| (i + n) as u8).collect();
+            sink.short(&s);
+            sink.push(n as u8);
+            expected.extend_from_slice(&s);
+            expected.push(n as u8);
+        }
+        sink.increment(0);
+        expected[0] += 1;
+        assert_eq!(sink.len(), expected.len());
+        assert_eq!(*sink.written(), expected);
+        std::mem::take(sink.written());
+        sink.push(1);
+        assert_eq!(*sink.written(), [1]);
+    }
 
     #[test]
     fn short_strings_are_appended_whole() {

@@ -229,7 +229,7 @@ impl<'a> BinaryNode<'a> {
     }
 
     /// A fixed-size text record (`GetTextNodeBuffer(size)`): type byte plus payload.
-    #[inline]
+    #[inline(always)]
     fn text_node_fixed<const N: usize>(&mut self, t: u8, payload: [u8; N]) {
         self.request(1 + N);
         self.text_node = Some(self.out.len());

@@ -449,9 +449,13 @@ impl<'s> Writer<'s> {
     /// Finishes what the last call left pending: carried base64 bytes, an open start tag.
     #[inline]
     fn settle(&mut self) {
-        if self.pending != 0 {
-            self.flush_base64();
-            self.close_start_tag();
+        match self.pending {
+            0 => {}
+            START_TAG => self.close_start_tag(),
+            _ => {
+                self.flush_base64();
+                self.close_start_tag();
+            }
         }
     }
 

@@ -65,13 +65,16 @@ impl Sink {
     /// Appends the first `len` (at most `N`) bytes of `block`.
     #[inline(always)]
     pub(super) fn block<const N: usize>(&mut self, block: &[u8; N], len: usize) {
-        if self.staged + N > STAGE {
+        let at = if self.staged + N > STAGE {
             self.drain();
-        }
-        if let Some(room) = self.stage.get_mut(self.staged..self.staged + N) {
+            0
+        } else {
+            self.staged
+        };
+        if let Some(room) = self.stage.get_mut(at..at + N) {
             room.copy_from_slice(block);
         }
-        self.staged += len;
+        self.staged = at + len;
     }
 
     /// Appends one byte.

@@ -199,6 +199,19 @@ impl<'a> TextXmlReader<'a> {
         let scope_start = self.namespaces.len();
         self.scopes.push((name, scope_start));
         self.attributes.clear();
+        if !self.raw_attributes.is_empty() {
+            self.read_attributes()?;
+        }
+        let (prefix, local) = Self::split(name).map_err(|m| self.error_here(m))?;
+        let ns = self
+            .resolve(prefix)
+            .ok_or_else(|| self.error_here(format!("prefix '{prefix}' is not declared")))?;
+        Ok(Current::Start { prefix, local, ns })
+    }
+
+    /// The start tag's attributes: declarations put in scope, the others resolved, each
+    /// checked for duplicates and normalized.
+    fn read_attributes(&mut self) -> Result<(), XmlError> {
         let raw = std::mem::take(&mut self.raw_attributes);
         let mut plain = std::mem::take(&mut self.pending_attributes);
         plain.clear();
@@ -250,11 +263,7 @@ impl<'a> TextXmlReader<'a> {
             });
         }
         self.pending_attributes = plain;
-        let (prefix, local) = Self::split(name).map_err(|m| self.error_here(m))?;
-        let ns = self
-            .resolve(prefix)
-            .ok_or_else(|| self.error_here(format!("prefix '{prefix}' is not declared")))?;
-        Ok(Current::Start { prefix, local, ns })
+        Ok(())
     }
 
     fn declare(&mut self, prefix: &'a str, uri: Cow<'a, str>) -> Result<(), XmlError> {

@@ -7,8 +7,9 @@
 //! `ClientWebSocket` that behaves on the wire as .NET's NetHttpBinding WebSocket transport does.
 //! The scenarios live in `tests/interop/wcf-client/CalculatorClients.cs` (and, for the WebSocket
 //! scenario contracts, `PushClients.cs`) and, for the inventory's message contracts with typed
-//! headers and its rpc/literal contract, `InventoryClients.cs` (its own program); each run prints
-//! one `ok ...` line per check and `PASS <scenario> <encoding>`, or exits non-zero.
+//! headers and its rpc/literal contract, `InventoryClients.cs` (its own program); both take their
+//! command line, verdict, checks and binding from `ClientHarness.cs`. Each run prints one `ok ...`
+//! line per check and `PASS <scenario> <encoding>`, or exits non-zero.
 //!
 //! Needs Mono (`mono`, `mcs`); fails, never skips, when it is missing.
 
@@ -32,6 +33,7 @@ fn client_exe() -> &'static Path {
             "CalculatorClients",
             &[
                 "wcf-client/SoapWsTransport.cs",
+                "wcf-client/ClientHarness.cs",
                 "wcf-client/CalculatorClients.cs",
                 "wcf-client/PushClients.cs",
             ],
@@ -48,6 +50,7 @@ fn inventory_exe() -> &'static Path {
             "InventoryClients",
             &[
                 "wcf-client/SoapWsTransport.cs",
+                "wcf-client/ClientHarness.cs",
                 "wcf-client/InventoryClients.cs",
             ],
         )

@@ -28,6 +28,8 @@ using System.ServiceModel;
 using System.ServiceModel.Channels;
 using System.Text;
 using System.Threading;
+using SoapWs;
+using static SoapWs.ClientHarness;
 
 namespace Microsoft.ServiceModel.Samples
 {
@@ -84,25 +86,11 @@ namespace Microsoft.ServiceModel.Samples
 
     public static class Program
     {
-        static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
-
-        // The verdict is printed by then: end without Mono's runtime shutdown (see ProcessExit).
         public static int Main(string[] args)
         {
-            return SoapWs.ProcessExit.Now(Run(args));
-        }
-
-        static int Run(string[] args)
-        {
-            if (args.Length != 3 || (args[1] != "text" && args[1] != "binary"))
+            return ClientHarness.Main("CalculatorClients.exe", "<scenario>", args, (scenario, encoding, baseUrl) =>
             {
-                Console.Error.WriteLine("usage: CalculatorClients.exe <scenario> <text|binary> <ws://host:port>");
-                return 2;
-            }
-            string scenario = args[0], encoding = args[1], baseUrl = args[2].TrimEnd('/');
-            Trace("start");
-            try
-            {
+                Trace("start");
                 switch (scenario)
                 {
                     case "calculator": Calculator(encoding, baseUrl); break;
@@ -117,30 +105,16 @@ namespace Microsoft.ServiceModel.Samples
                             throw new Failure("unknown scenario " + scenario);
                         break;
                 }
-            }
-            catch (Exception e)
-            {
-                Console.Error.WriteLine("FAIL " + scenario + " " + encoding + ": " + e);
-                Console.Out.Flush();
-                return 1;
-            }
-            Console.WriteLine("PASS " + scenario + " " + encoding);
-            Trace("end");
-            return 0;
-        }
-
-        sealed class Failure : Exception
-        {
-            public Failure(string message) : base(message) { }
+                Trace("end");
+            });
         }
 
         static readonly System.Diagnostics.Stopwatch Clock = System.Diagnostics.Stopwatch.StartNew();
 
+        /// <summary>ClientHarness.Check, with the check traced.</summary>
         static void Check(bool ok, string what)
         {
-            if (!ok)
-                throw new Failure(what);
-            Console.WriteLine("ok " + what);
+            ClientHarness.Check(ok, what);
             Trace("checked " + what);
         }
 
@@ -148,25 +122,6 @@ namespace Microsoft.ServiceModel.Samples
         static void Trace(string what)
         {
             Console.Error.WriteLine("[" + Clock.ElapsedMilliseconds + " ms] " + what);
-        }
-
-        static Binding MakeBinding(string encoding, string contentTypeOverride = null)
-        {
-            MessageEncodingBindingElement e = encoding == "binary"
-                ? (MessageEncodingBindingElement)new BinaryMessageEncodingBindingElement()
-                : new TextMessageEncodingBindingElement(MessageVersion.Soap12WSAddressing10, Encoding.UTF8);
-            var transport = new SoapWs.WebSocketTransportBindingElement { SoapContentTypeOverride = contentTypeOverride };
-            return new CustomBinding(e, transport)
-            {
-                OpenTimeout = CallTimeout, SendTimeout = CallTimeout, ReceiveTimeout = CallTimeout, CloseTimeout = CallTimeout,
-            };
-        }
-
-        static T Proxy<T>(ChannelFactory<T> factory)
-        {
-            T proxy = factory.CreateChannel();
-            ((IContextChannel)proxy).OperationTimeout = CallTimeout;
-            return proxy;
         }
 
         static void Calculator(string encoding, string baseUrl)

@@ -51,6 +51,8 @@ using System.Text;
 using System.Xml;
 using System.Xml.Schema;
 using System.Xml.Serialization;
+using SoapWs;
+using static SoapWs.ClientHarness;
 
 namespace Inventory
 {
@@ -361,23 +363,9 @@ namespace Inventory
 
     public static class Program
     {
-        static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
-
-        // The verdict is printed by then: end without Mono's runtime shutdown (see ProcessExit).
         public static int Main(string[] args)
         {
-            return SoapWs.ProcessExit.Now(Run(args));
-        }
-
-        static int Run(string[] args)
-        {
-            if (args.Length != 3 || (args[1] != "text" && args[1] != "binary"))
-            {
-                Console.Error.WriteLine("usage: InventoryClients.exe <inventory|pricing> <text|binary> <ws://host:port>");
-                return 2;
-            }
-            string scenario = args[0], encoding = args[1], baseUrl = args[2].TrimEnd('/');
-            try
+            return ClientHarness.Main("InventoryClients.exe", "<inventory|pricing>", args, (scenario, encoding, baseUrl) =>
             {
                 switch (scenario)
                 {
@@ -385,48 +373,15 @@ namespace Inventory
                     case "pricing": PricingScenario(encoding, baseUrl); break;
                     default: throw new Failure("unknown scenario " + scenario);
                 }
-            }
-            catch (Exception e)
-            {
-                Console.Error.WriteLine("FAIL " + scenario + " " + encoding + ": " + e);
-                Console.Out.Flush();
-                return 1;
-            }
-            Console.WriteLine("PASS " + scenario + " " + encoding);
-            return 0;
+            });
         }
 
-        sealed class Failure : Exception
-        {
-            public Failure(string message) : base(message) { }
-        }
-
-        static void Check(bool ok, string what)
-        {
-            if (!ok)
-                throw new Failure(what);
-            Console.WriteLine("ok " + what);
-        }
-
-        /// <summary>The binding of CalculatorClients.cs: text or binary session over the WebSocket shim.</summary>
-        static Binding MakeBinding(string encoding)
-        {
-            MessageEncodingBindingElement e = encoding == "binary"
-                ? (MessageEncodingBindingElement)new BinaryMessageEncodingBindingElement()
-                : new TextMessageEncodingBindingElement(MessageVersion.Soap12WSAddressing10, Encoding.UTF8);
-            return new CustomBinding(e, new SoapWs.WebSocketTransportBindingElement())
-            {
-                OpenTimeout = CallTimeout, SendTimeout = CallTimeout, ReceiveTimeout = CallTimeout, CloseTimeout = CallTimeout,
-            };
-        }
-
+        /// <summary>A proxy of `url` whose replies keep their headers (see ReplyHeaders).</summary>
         static T Proxy<T>(string encoding, string url, out ChannelFactory<T> factory)
         {
             factory = new ChannelFactory<T>(MakeBinding(encoding), new EndpointAddress(url));
             factory.Endpoint.Behaviors.Add(new ReplyHeaders());
-            T proxy = factory.CreateChannel();
-            ((IContextChannel)proxy).OperationTimeout = CallTimeout;
-            return proxy;
+            return ClientHarness.Proxy(factory);
         }
 
         static Tenant TenantOf(string id)

@@ -213,22 +213,46 @@ fn emit_server(out: &mut String, svc: &Svc, n: &Names) {
             understood.join(", ")
         )
     };
+    emit_dispatcher(
+        out,
+        &format!(
+            "Serves a [`{id}`] implementation: add it to a `soapws::transport::Server` route."
+        ),
+        id,
+        ("service", "Serves `service`."),
+        &dispatch,
+        &understands,
+    );
+}
+
+/// `{bound}Server<T: {bound}>`: an implementation of the trait `bound` served as a
+/// `soapws::rt::Service` that dispatches by action with `dispatch`; `extra` adds methods to the
+/// `Service` impl. `param` names `new`'s parameter and documents `new`.
+fn emit_dispatcher(
+    out: &mut String,
+    doc: &str,
+    bound: &str,
+    param: (&str, &str),
+    dispatch: &str,
+    extra: &str,
+) {
+    let (param, new_doc) = param;
     let _ = writeln!(
         out,
-        "/// Serves a [`{id}`] implementation: add it to a `soapws::transport::Server` route.
-        pub struct {id}Server<T: {id}>(pub ::std::sync::Arc<T>);
-        impl<T: {id}> {id}Server<T> {{
-            /// Serves `service`.
-            pub fn new(service: T) -> Self {{ Self(::std::sync::Arc::new(service)) }}
+        "/// {doc}
+        pub struct {bound}Server<T: {bound}>(pub ::std::sync::Arc<T>);
+        impl<T: {bound}> {bound}Server<T> {{
+            /// {new_doc}
+            pub fn new({param}: T) -> Self {{ Self(::std::sync::Arc::new({param})) }}
         }}
         #[soapws::async_trait]
-        impl<T: {id}> soapws::rt::Service for {id}Server<T> {{
+        impl<T: {bound}> soapws::rt::Service for {bound}Server<T> {{
             async fn call(&self, request: soapws::rt::Message, context: soapws::rt::RequestContext) -> ::core::result::Result<Option<soapws::rt::Message>, soapws::rt::ServiceError> {{
                 let _ = &context;
                 let action = request.headers.action.clone().unwrap_or_default();
                 {dispatch}
             }}
-            {understands}
+            {extra}
         }}"
     );
 }
@@ -386,23 +410,17 @@ fn emit_callbacks(out: &mut String, svc: &Svc, callback: &str, client: &str) {
             ),
         };
     }
-    let dispatch = dispatch(&arms);
+    emit_dispatcher(
+        out,
+        &format!("Handles the callbacks of `{id}` on the client side."),
+        callback,
+        ("callbacks", "Handles callbacks with `callbacks`."),
+        &dispatch(&arms),
+        "",
+    );
     let _ = writeln!(
         out,
-        "/// Handles the callbacks of `{id}` on the client side.
-        pub struct {callback}Server<T: {callback}>(pub ::std::sync::Arc<T>);
-        impl<T: {callback}> {callback}Server<T> {{
-            /// Handles callbacks with `callbacks`.
-            pub fn new(callbacks: T) -> Self {{ Self(::std::sync::Arc::new(callbacks)) }}
-        }}
-        #[soapws::async_trait]
-        impl<T: {callback}> soapws::rt::Service for {callback}Server<T> {{
-            async fn call(&self, request: soapws::rt::Message, _context: soapws::rt::RequestContext) -> ::core::result::Result<Option<soapws::rt::Message>, soapws::rt::ServiceError> {{
-                let action = request.headers.action.clone().unwrap_or_default();
-                {dispatch}
-            }}
-        }}
-        /// Calls a connected client back, from a `{id}` operation.
+        "/// Calls a connected client back, from a `{id}` operation.
         #[derive(Clone)]
         pub struct {client} {{ pub peer: soapws::rt::Peer }}
         impl {client} {{

@@ -492,10 +492,6 @@ impl<'a> XmlRead for TextXmlReader<'a> {
         self.advance()?;
         Ok(Ok(value))
     }
-
-    fn is_whitespace_text(&self) -> bool {
-        matches!(&self.current, Current::Text(t) if t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')))
-    }
 }
 
 #[cfg(test)]

@@ -191,6 +191,58 @@ fn every_encoding_round_trips_headers_and_typed_body() {
 }
 
 #[test]
+fn element_values_of_every_shape_read_alike_in_every_encoding() {
+    let sent = Message::one_way("urn:shapes", |w: &mut Writer<'_>| {
+        let child = |w: &mut Writer<'_>, name: &'static str| {
+            w.start_element(None, XmlString::dynamic(name), None)
+        };
+        w.start_element(
+            None,
+            XmlString::dynamic("Shapes"),
+            Some(XmlString::dynamic("urn:s")),
+        )?;
+        child(w, "empty")?;
+        w.end_element()?;
+        child(w, "split")?;
+        w.value(&Value::Str("ab"))?;
+        w.comment("between")?;
+        w.value(&Value::Int32(12))?;
+        w.end_element()?;
+        child(w, "typed")?;
+        w.value(&Value::Int64(-7))?;
+        w.end_element()?;
+        child(w, "nested")?;
+        child(w, "inner")?;
+        w.end_element()?;
+        w.end_element()?;
+        w.end_element()
+    });
+    for encoding in [Encoding::Text, Encoding::Binary, Encoding::BinarySession] {
+        let m = MessageEncoder::new(encoding)
+            .decode(Bytes::from(
+                MessageEncoder::new(encoding).encode(&sent).unwrap(),
+            ))
+            .unwrap();
+        let mut r = m.body_reader().unwrap();
+        r.read_start_element("Shapes", "urn:s").unwrap();
+        assert_eq!(r.read_element_string().unwrap(), "", "{encoding:?}");
+        assert_eq!(r.read_element_string().unwrap(), "ab12", "{encoding:?}");
+        assert_eq!(
+            r.read_element_value("long", |v| v.to_i64()).unwrap(),
+            -7,
+            "{encoding:?}"
+        );
+        assert!(
+            matches!(
+                r.read_element_value("long", |v| v.to_i64()),
+                Err(XmlError::Unexpected { .. })
+            ),
+            "{encoding:?}"
+        );
+    }
+}
+
+#[test]
 fn session_encoding_puts_action_to_and_body_names_in_the_string_table() {
     let mut enc = MessageEncoder::new(Encoding::BinarySession);
     let first = enc.encode(&order_request()).unwrap();

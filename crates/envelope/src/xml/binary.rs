@@ -227,6 +227,24 @@ impl XmlRead for BinaryXmlReader<'_> {
         self.depth
     }
 
+    /// On a start element whose content is a single text record (or nothing), reads the value
+    /// and the end in one step of the wrapped reader; anything else takes the caller's path.
+    fn read_text_element<T, F: FnOnce(&Value<'_>) -> T>(
+        &mut self,
+        f: F,
+    ) -> Result<Result<T, F>, XmlError> {
+        if self.current != Current::Inner(NodeType::StartElement) {
+            return Ok(Err(f));
+        }
+        let Some(value) = self.reader.read_simple_content()? else {
+            return Ok(Err(f));
+        };
+        let out = f(&value);
+        self.current = Current::Inner(NodeType::EndElement);
+        self.advance()?;
+        Ok(Ok(out))
+    }
+
     fn with_text<T>(&self, f: impl FnOnce(&Value<'_>) -> T) -> Option<T> {
         match self.current {
             Current::Inner(NodeType::Text) => Some(f(self.reader.value())),

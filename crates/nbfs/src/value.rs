@@ -111,9 +111,17 @@ impl Value<'_> {
 
     /// The value's text as .NET's reader presents it.
     pub fn to_text(&self) -> String {
-        let mut s = String::new();
-        self.write_text(&mut s);
-        s
+        // Strings are copied in one allocation of the right size (writing them into an empty
+        // `String` would grow it through the general reserve path).
+        match self {
+            Value::Str(s) => (*s).to_owned(),
+            Value::Dictionary(s) => s.as_str().to_owned(),
+            _ => {
+                let mut s = String::new();
+                self.write_text(&mut s);
+                s
+            }
+        }
     }
 }
 

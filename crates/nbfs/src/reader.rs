@@ -485,31 +485,37 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the rest of the current element's content when it is one text record that ends
-    /// the element (a WithEndElement record) or nothing: returns the value (`""` for nothing)
-    /// and leaves the reader past the element's end, as if [`Reader::read`] had returned
-    /// [`NodeType::EndElement`]. Any other content is left unread and gives `None`.
+    /// the element (a WithEndElement record) or nothing, and returns true: the value is then
+    /// [`Reader::value`] (`""` for nothing) and the reader is past the element's end, as if
+    /// [`Reader::read`] had returned [`NodeType::EndElement`]. Any other content is left unread
+    /// and gives false.
     ///
     /// The commonest element of a SOAP body is `<a>value</a>`; read from its start this takes
     /// one step instead of the two that return the text and then the end.
-    pub fn read_simple_content(&mut self) -> Result<Option<Value<'a>>, DecodeError> {
+    pub fn read_simple_content(&mut self) -> Result<bool, DecodeError> {
         let Some(t) = self.cur.peek() else {
-            return Ok(None);
+            return Ok(false);
         };
         if self.pending_end || self.open.is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
         let at = self.cur.position();
-        let value = if t == r::END_ELEMENT {
+        if t == r::END_ELEMENT {
             self.cur.u8()?;
-            Value::Str("")
+            self.set_value(Value::Str(""));
         } else if r::is_text(t) && t % 2 == 1 {
             self.cur.u8()?;
-            self.text_value(t, at)?
+            self.text_with(
+                t,
+                at,
+                #[inline(always)]
+                |r, value| r.set_value(value),
+            )?;
         } else {
-            return Ok(None);
-        };
+            return Ok(false);
+        }
         self.end_element();
-        Ok(Some(value))
+        Ok(true)
     }
 
     /// A text record outside the root element: only white space, and no end of element.

@@ -26,30 +26,32 @@ fn reads_text_and_end_in_one_step_and_leaves_other_content_unread() {
     let mut reader = Reader::new(DOC);
     start(&mut reader, "r");
     // Element content: nothing read.
-    assert_eq!(reader.read_simple_content().unwrap(), None);
+    assert!(!reader.read_simple_content().unwrap());
     start(&mut reader, "a");
-    assert_eq!(
-        reader.read_simple_content().unwrap(),
-        Some(Value::Int32(42))
-    );
+    assert!(reader.read_simple_content().unwrap());
+    assert_eq!(reader.value(), &Value::Int32(42));
     assert_eq!(reader.depth(), 1);
     start(&mut reader, "b");
-    assert_eq!(reader.read_simple_content().unwrap(), Some(Value::Str("")));
+    assert!(reader.read_simple_content().unwrap());
+    assert_eq!(reader.value(), &Value::Str(""));
     start(&mut reader, "c");
     // A text record that does not end the element: left for `read`.
-    assert_eq!(reader.read_simple_content().unwrap(), None);
+    assert!(!reader.read_simple_content().unwrap());
     assert_eq!(reader.read().unwrap(), NodeType::Text);
     assert_eq!(reader.value(), &Value::Str("x"));
     // The rest of `c` is its end.
-    assert_eq!(reader.read_simple_content().unwrap(), Some(Value::Str("")));
+    assert!(reader.read_simple_content().unwrap());
+    assert_eq!(reader.value(), &Value::Str(""));
     start(&mut reader, "d");
-    assert_eq!(reader.read_simple_content().unwrap(), None);
+    assert!(!reader.read_simple_content().unwrap());
     start(&mut reader, "e");
-    assert_eq!(reader.read_simple_content().unwrap(), Some(Value::Str("")));
+    assert!(reader.read_simple_content().unwrap());
+    assert_eq!(reader.value(), &Value::Str(""));
     assert_eq!(reader.read().unwrap(), NodeType::EndElement);
     start(&mut reader, "f");
     assert_eq!(reader.lookup_namespace("p").unwrap(), "u");
-    assert_eq!(reader.read_simple_content().unwrap(), Some(Value::Int32(7)));
+    assert!(reader.read_simple_content().unwrap());
+    assert_eq!(reader.value(), &Value::Int32(7));
     assert_eq!(reader.read().unwrap(), NodeType::EndElement);
     assert_eq!(
         reader.lookup_namespace("p"),
@@ -58,7 +60,7 @@ fn reads_text_and_end_in_one_step_and_leaves_other_content_unread() {
     );
     assert_eq!(reader.read().unwrap(), NodeType::None);
     // At the end of the document there is no element to read.
-    assert_eq!(reader.read_simple_content().unwrap(), None);
+    assert!(!reader.read_simple_content().unwrap());
 }
 
 #[test]
@@ -67,7 +69,7 @@ fn a_pending_end_is_left_to_read() {
     start(&mut reader, "r");
     start(&mut reader, "a");
     assert_eq!(reader.read().unwrap(), NodeType::Text);
-    assert_eq!(reader.read_simple_content().unwrap(), None);
+    assert!(!reader.read_simple_content().unwrap());
     assert_eq!(reader.read().unwrap(), NodeType::EndElement);
 }
 

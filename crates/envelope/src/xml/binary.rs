@@ -236,10 +236,10 @@ impl XmlRead for BinaryXmlReader<'_> {
         if self.current != Current::Inner(NodeType::StartElement) {
             return Ok(Err(f));
         }
-        let Some(value) = self.reader.read_simple_content()? else {
+        if !self.reader.read_simple_content()? {
             return Ok(Err(f));
-        };
-        let out = f(&value);
+        }
+        let out = f(self.reader.value());
         self.current = Current::Inner(NodeType::EndElement);
         self.advance()?;
         Ok(Ok(out))

@@ -1,9 +1,11 @@
 //! Arbitrary bytes as one binary XML document: the reader (with the [MC-NBFS] dictionary and a
-//! small session) must return events or a `DecodeError` inside the input, never panic or loop.
+//! small session) must return events or a `DecodeError` inside the input, never panic or loop;
+//! and reading each element's content with `read_simple_content` where it applies must give the
+//! same events as reading node by node.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use soapws_nbfs::{xml, Attribute, Event, Nbfs, Quotas, Reader};
+use soapws_nbfs::{xml, Attribute, Event, Nbfs, Quotas, Reader, Value};
 use soapws_nbfs_fuzz::capture_session;
 
 fn drain(mut reader: Reader<'_>, len: usize) {
@@ -45,6 +47,48 @@ fn touch(event: &Event<'_>, attributes: &[Attribute<'_>]) {
     }
 }
 
+/// The events of `reader` as text, empty text left out (an element with empty text and an
+/// empty element read alike through `read_simple_content`); with `simple`, each element's
+/// content read with `read_simple_content` where it applies.
+fn events(mut reader: Reader<'_>, simple: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut text = |out: &mut Vec<String>, v: &Value<'_>| {
+        if *v != Value::Str("") {
+            out.push(format!("{:?}", Event::Text(v.clone())));
+        }
+    };
+    loop {
+        match reader.next_event() {
+            Ok(Some(Event::Text(v))) => text(&mut out, &v),
+            Ok(Some(event)) => {
+                let start = matches!(event, Event::StartElement(_));
+                out.push(format!("{event:?}"));
+                if start {
+                    out.push(format!("{:?}", reader.attributes()));
+                }
+                if start && simple {
+                    match reader.read_simple_content() {
+                        Ok(true) => {
+                            text(&mut out, reader.value());
+                            out.push(format!("{:?}", Event::EndElement));
+                        }
+                        Ok(false) => {}
+                        Err(e) => {
+                            out.push(format!("error {e}"));
+                            return out;
+                        }
+                    }
+                }
+            }
+            Ok(None) => return out,
+            Err(e) => {
+                out.push(format!("error {e}"));
+                return out;
+            }
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let session = capture_session();
 
@@ -65,4 +109,11 @@ fuzz_target!(|data: &[u8]| {
     if let Err(e) = xml::write_xml(&mut reader, &mut text) {
         assert!(e.offset <= data.len());
     }
+
+    let configured = || {
+        Reader::new(data)
+            .with_dictionary(&Nbfs)
+            .with_session(&session)
+    };
+    assert_eq!(events(configured(), false), events(configured(), true));
 });

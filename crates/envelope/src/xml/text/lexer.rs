@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use memchr::{memchr, memchr2, memmem};
+use memchr::{memchr, memchr2, memchr3, memmem};
 
 /// A malformed piece of XML text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +29,9 @@ pub(super) enum Token<'a> {
     Start { name: &'a str, empty: bool },
     /// `</name>`.
     End { name: &'a str },
-    /// Character data up to the next markup, references not yet expanded.
-    Text(&'a str),
+    /// Character data up to the next markup, references not yet expanded; `plain` when it holds
+    /// no reference and no carriage return, so there is nothing to expand.
+    Text { raw: &'a str, plain: bool },
     /// The content of a CDATA section.
     CData(&'a str),
     /// The content of a comment.
@@ -114,15 +115,35 @@ impl<'a> Lexer<'a> {
             return Ok(Token::Eof);
         };
         if first != b'<' {
-            let end = memchr(b'<', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-            self.pos = end;
-            return Ok(Token::Text(&self.input[start..end]));
+            return Ok(self.text(start));
         }
         match bytes.get(start + 1) {
             Some(b'/') => self.end_tag(start),
             Some(b'?') => self.declaration(start),
             Some(b'!') => self.bang(start),
             _ => self.start_tag(start, attributes),
+        }
+    }
+
+    /// Character data from `start` up to the next `<`. The one search that finds its end also
+    /// tells whether it needs expanding, so plain text (nearly all of it) is not scanned twice.
+    fn text(&mut self, start: usize) -> Token<'a> {
+        let bytes = self.bytes();
+        let (end, plain) = match memchr3(b'<', b'&', b'\r', &bytes[start..]) {
+            Some(i) if bytes[start + i] == b'<' => (start + i, true),
+            Some(i) => {
+                let from = start + i;
+                (
+                    memchr(b'<', &bytes[from..]).map_or(bytes.len(), |j| from + j),
+                    false,
+                )
+            }
+            None => (bytes.len(), true),
+        };
+        self.pos = end;
+        Token::Text {
+            raw: &self.input[start..end],
+            plain,
         }
     }
 
@@ -402,7 +423,10 @@ mod tests {
                     name: "a:b",
                     empty: false
                 },
-                Token::Text("t&amp;"),
+                Token::Text {
+                    raw: "t&amp;",
+                    plain: false
+                },
                 Token::CData("<c>"),
                 Token::Comment(" n "),
                 Token::Start {
@@ -457,6 +481,19 @@ mod tests {
             let e = tokens(input).expect_err(input);
             assert_eq!(e.offset, offset, "{input}: {}", e.message);
             assert!(e.message.contains(message), "{input}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn text_tells_whether_it_needs_expanding() {
+        for (input, raw, plain) in [
+            ("ab<c/>", "ab", true),
+            ("ab", "ab", true),
+            ("a&lt;b<c/>", "a&lt;b", false),
+            ("a\r\nb", "a\r\nb", false),
+        ] {
+            let token = Lexer::new(input).next_token(&mut Vec::new());
+            assert_eq!(token, Ok(Token::Text { raw, plain }), "{input}");
         }
     }
 

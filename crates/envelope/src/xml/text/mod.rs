@@ -305,14 +305,22 @@ impl<'a> TextXmlReader<'a> {
         }
     }
 
+    /// Character data at `at` with its references expanded; plain text is borrowed as it is.
+    fn expand(&self, raw: &'a str, plain: bool, at: usize) -> Result<Cow<'a, str>, XmlError> {
+        if plain {
+            return Ok(Cow::Borrowed(raw));
+        }
+        expand_text(raw, at).map_err(|e| self.lex_error(e))
+    }
+
     /// Reads text-like tokens after `first`, joining them; leaves the next token pending.
     fn text(&mut self, first: Cow<'a, str>) -> Result<Current<'a>, XmlError> {
         let mut text = first;
         loop {
             let (token, at) = self.next_raw()?;
             match token {
-                Token::Text(t) => {
-                    let t = expand_text(t, at).map_err(|e| self.lex_error(e))?;
+                Token::Text { raw, plain } => {
+                    let t = self.expand(raw, plain, at)?;
                     text.to_mut().push_str(&t);
                 }
                 Token::CData(c) => text.to_mut().push_str(&normalize_line_ends(c)),
@@ -367,8 +375,8 @@ impl<'a> XmlRead for TextXmlReader<'a> {
                     self.start(name)?
                 }
                 Token::End { name } => self.end_tag(name)?,
-                Token::Text(t) => {
-                    let t = expand_text(t, at).map_err(|e| self.lex_error(e))?;
+                Token::Text { raw, plain } => {
+                    let t = self.expand(raw, plain, at)?;
                     self.text(t)?
                 }
                 Token::CData(c) => self.text(normalize_line_ends(c))?,
@@ -472,7 +480,7 @@ impl<'a> XmlRead for TextXmlReader<'a> {
         }
         let start = self.lexer.position();
         let text = match self.lexer.next_token(&mut self.raw_attributes) {
-            Ok(Token::Text(text)) => text,
+            Ok(Token::Text { raw, plain: true }) => raw,
             _ => {
                 self.lexer.rewind(start);
                 return Ok(Err(f));
@@ -482,8 +490,7 @@ impl<'a> XmlRead for TextXmlReader<'a> {
             self.lexer.next_token(&mut self.raw_attributes),
             Ok(Token::End { name }) if self.scopes.last().is_some_and(|&(open, _)| open == name)
         );
-        let plain = memchr::memchr2(b'&', b'\r', text.as_bytes()).is_none();
-        if !closes || !plain || text.len() > max_text_length(&self.quotas) {
+        if !closes || text.len() > max_text_length(&self.quotas) {
             self.lexer.rewind(start);
             return Ok(Err(f));
         }

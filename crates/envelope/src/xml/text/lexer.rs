@@ -125,6 +125,34 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// The text token at the position, or `None` when markup or the end of the input comes next:
+    /// [`Lexer::next_token`] without its dispatch on markup, for a caller that expects text.
+    pub fn next_text(&mut self) -> Option<Token<'a>> {
+        match self.bytes().get(self.pos) {
+            Some(&b) if b != b'<' => Some(self.text(self.pos)),
+            _ => None,
+        }
+    }
+
+    /// Moves past `</name>` (white space allowed before the `>`) when that end tag comes next,
+    /// and returns true; anything else is left unread. Comparing with the name the caller
+    /// expects saves reading the name byte by byte and comparing it afterwards.
+    pub fn skip_end_tag(&mut self, name: &str) -> bool {
+        let bytes = self.bytes();
+        let named = bytes[self.pos..]
+            .strip_prefix(b"</")
+            .is_some_and(|rest| rest.starts_with(name.as_bytes()));
+        if !named {
+            return false;
+        }
+        let close = self.skip_space(self.pos + 2 + name.len());
+        if bytes.get(close) != Some(&b'>') {
+            return false;
+        }
+        self.pos = close + 1;
+        true
+    }
+
     /// Character data from `start` up to the next `<`. The one search that finds its end also
     /// tells whether it needs expanding, so plain text (nearly all of it) is not scanned twice.
     fn text(&mut self, start: usize) -> Token<'a> {
@@ -492,8 +520,29 @@ mod tests {
             ("a&lt;b<c/>", "a&lt;b", false),
             ("a\r\nb", "a\r\nb", false),
         ] {
-            let token = Lexer::new(input).next_token(&mut Vec::new());
-            assert_eq!(token, Ok(Token::Text { raw, plain }), "{input}");
+            let token = Lexer::new(input).next_text();
+            assert_eq!(token, Some(Token::Text { raw, plain }), "{input}");
+        }
+        assert_eq!(Lexer::new("<a>").next_text(), None);
+        assert_eq!(Lexer::new("").next_text(), None);
+    }
+
+    #[test]
+    fn an_end_tag_is_skipped_only_when_it_closes_the_name_given() {
+        for (input, skipped_to) in [
+            ("</a>x", Some(4)),
+            ("</a \n>", Some(6)),
+            ("</ab>", None),
+            ("</a/>", None),
+            ("</b>", None),
+            ("<a>", None),
+            ("</a", None),
+            ("", None),
+        ] {
+            let mut lexer = Lexer::new(input);
+            let skipped = lexer.skip_end_tag("a");
+            assert_eq!(skipped.then(|| lexer.position()), skipped_to, "{input}");
+            assert!(skipped || lexer.position() == 0, "{input}");
         }
     }
 

@@ -479,17 +479,17 @@ impl<'a> XmlRead for TextXmlReader<'a> {
             return Ok(Err(f));
         }
         let start = self.lexer.position();
-        let text = match self.lexer.next_token(&mut self.raw_attributes) {
-            Ok(Token::Text { raw, plain: true }) => raw,
+        let text = match self.lexer.next_text() {
+            Some(Token::Text { raw, plain: true }) => raw,
             _ => {
                 self.lexer.rewind(start);
                 return Ok(Err(f));
             }
         };
-        let closes = matches!(
-            self.lexer.next_token(&mut self.raw_attributes),
-            Ok(Token::End { name }) if self.scopes.last().is_some_and(|&(open, _)| open == name)
-        );
+        let closes = self
+            .scopes
+            .last()
+            .is_some_and(|&(open, _)| self.lexer.skip_end_tag(open));
         if !closes || text.len() > max_text_length(&self.quotas) {
             self.lexer.rewind(start);
             return Ok(Err(f));

@@ -171,21 +171,16 @@ impl<'a> TextXmlReader<'a> {
         }
     }
 
-    /// `(prefix, local name)`; one byte loop, as names are short.
+    /// `(prefix, local name)`.
     fn split(name: &'a str) -> Result<(&'a str, &'a str), String> {
-        let mut colon = None;
-        let mut valid = true;
-        for (i, &b) in name.as_bytes().iter().enumerate() {
-            if b == b':' {
-                valid &= colon.is_none() && i > 0 && i + 1 < name.len();
-                colon = Some(i);
-            }
+        let Some(colon) = name.bytes().position(|b| b == b':') else {
+            return Ok(("", name));
+        };
+        let (prefix, local) = (&name[..colon], &name[colon + 1..]);
+        if prefix.is_empty() || local.is_empty() || local.bytes().any(|b| b == b':') {
+            return Err(format!("'{name}' is not a qualified name"));
         }
-        match colon {
-            None => Ok(("", name)),
-            Some(i) if valid => Ok((&name[..i], &name[i + 1..])),
-            Some(_) => Err(format!("'{name}' is not a qualified name")),
-        }
+        Ok((prefix, local))
     }
 
     fn start(&mut self, name: &'a str) -> Result<Current<'a>, XmlError> {

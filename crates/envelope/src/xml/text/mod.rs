@@ -6,6 +6,7 @@ mod lexer;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::mem::ManuallyDrop;
 
 use soapws_nbfs::{Attribute, Element, Quotas, Value, XmlString, XMLNS_NAMESPACE, XML_NAMESPACE};
 
@@ -343,6 +344,13 @@ impl<'a> TextXmlReader<'a> {
     }
 }
 
+/// `text` as a [`Value`] that is not dropped: a `Value::Str` owns nothing, and the compiler,
+/// not seeing that through the reference handed to a caller's closure, would call the drop of
+/// `Value` for every text node.
+fn str_value(text: &str) -> ManuallyDrop<Value<'_>> {
+    ManuallyDrop::new(Value::Str(text))
+}
+
 /// String equality without an out-of-line `memcmp` for the short strings prefixes are.
 fn short_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
@@ -456,7 +464,7 @@ impl<'a> XmlRead for TextXmlReader<'a> {
 
     fn with_text<T>(&self, f: impl FnOnce(&Value<'_>) -> T) -> Option<T> {
         match &self.current {
-            Current::Text(t) => Some(f(&Value::Str(t))),
+            Current::Text(t) => Some(f(&str_value(t))),
             _ => None,
         }
     }
@@ -489,7 +497,7 @@ impl<'a> XmlRead for TextXmlReader<'a> {
             self.lexer.rewind(start);
             return Ok(Err(f));
         }
-        let value = f(&Value::Str(text));
+        let value = f(&str_value(text));
         self.current = Current::End;
         self.advance()?;
         Ok(Ok(value))

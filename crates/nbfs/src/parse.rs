@@ -8,8 +8,32 @@ use crate::value::{DateTime, DateTimeKind, Decimal, Guid, TimeSpan, Value};
 const TICKS_PER_SECOND: i64 = 10_000_000;
 const TICKS_PER_DAY: i64 = 86_400 * TICKS_PER_SECOND;
 
+fn is_xml_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
 fn trim(s: &str) -> &str {
-    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        // Values mostly come without white space: told from the two ends.
+        (Some(&first), Some(&last)) if !is_xml_space(first) && !is_xml_space(last) => s,
+        _ => s.trim_matches(|c: char| c.is_ascii() && is_xml_space(c as u8)),
+    }
+}
+
+/// The value of a decimal digit byte; `None` for any other byte.
+fn digit(b: u8) -> Option<u8> {
+    let d = b.wrapping_sub(b'0');
+    (d <= 9).then_some(d)
+}
+
+/// `digits` as an unsigned number; `None` if empty, not all digits, or above `u64::MAX`.
+fn unsigned(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |v, &b| {
+        v.checked_mul(10)?.checked_add(u64::from(digit(b)?))
+    })
 }
 
 /// `true`, `false`, `1`, `0`.
@@ -23,17 +47,16 @@ pub fn bool(s: &str) -> Option<bool> {
 
 /// An xsd:long (optional sign, decimal digits).
 pub fn i64(s: &str) -> Option<i64> {
-    let s = trim(s);
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+    match trim(s).as_bytes() {
+        [b'-', digits @ ..] => 0i64.checked_sub_unsigned(unsigned(digits)?),
+        [b'+', digits @ ..] | digits => i64::try_from(unsigned(digits)?).ok(),
+    }
 }
 
 /// An xsd:unsignedLong.
 pub fn u64(s: &str) -> Option<u64> {
-    let s = trim(s);
-    let digits = s.strip_prefix('+').unwrap_or(s);
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse().ok())?
+    let s = trim(s).as_bytes();
+    unsigned(s.strip_prefix(b"+").unwrap_or(s))
 }
 
 /// An xsd:double: `INF`, `-INF`, `NaN` or a decimal/scientific number.
@@ -54,24 +77,28 @@ pub fn f64(s: &str) -> Option<f64> {
 
 /// An xsd:decimal within System.Decimal's range (96-bit magnitude, scale ≤ 28).
 pub fn decimal(s: &str) -> Option<Decimal> {
-    let s = trim(s);
-    let (negative, s) = match s.as_bytes().first()? {
+    let s = trim(s).as_bytes();
+    let (negative, s) = match s.first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty() && frac.is_empty()
-        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
-    {
+    let (int, frac) = match s.iter().position(|&b| b == b'.') {
+        Some(dot) => (&s[..dot], &s[dot + 1..]),
+        None => (s, &[][..]),
+    };
+    if int.is_empty() && frac.is_empty() {
         return None;
     }
-    let frac = if frac.len() > 28 { &frac[..28] } else { frac };
+    // Fraction digits past 28 are dropped (but must still be digits).
+    let (frac, dropped) = frac.split_at(frac.len().min(28));
+    if !dropped.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
     let mut mantissa: u128 = 0;
-    for b in int.bytes().chain(frac.bytes()) {
-        mantissa = mantissa
-            .checked_mul(10)?
-            .checked_add(u128::from(b - b'0'))?;
+    for &b in int.iter().chain(frac) {
+        // Below 2^96 before, so ten times it cannot overflow.
+        mantissa = mantissa * 10 + u128::from(digit(b)?);
         if mantissa >> 96 != 0 {
             return None;
         }
@@ -87,23 +114,18 @@ pub fn decimal(s: &str) -> Option<Decimal> {
 /// unspecified one, as .NET's `XmlConvert.ToDateTime(s, RoundtripKind)` does.
 pub fn date_time(s: &str) -> Option<DateTime> {
     let s = trim(s).as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let d = s.get(r)?;
-        d.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| d.iter().fold(0i64, |a, b| a * 10 + i64::from(b - b'0')))
-    };
-    if s.len() < 19
-        || s[4] != b'-'
-        || s[7] != b'-'
-        || s[10] != b'T'
-        || s[13] != b':'
-        || s[16] != b':'
-    {
+    let [y1, y2, y3, y4, b'-', mo1, mo2, b'-', d1, d2, b'T', h1, h2, b':', mi1, mi2, b':', s1, s2, ..] =
+        *s
+    else {
         return None;
-    }
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    };
+    let num = |digits: &[u8]| {
+        digits
+            .iter()
+            .try_fold(0i64, |v, &b| Some(v * 10 + i64::from(digit(b)?)))
+    };
+    let (y, mo, d) = (num(&[y1, y2, y3, y4])?, num(&[mo1, mo2])?, num(&[d1, d2])?);
+    let (h, mi, sec) = (num(&[h1, h2])?, num(&[mi1, mi2])?, num(&[s1, s2])?);
     let dim = [
         31,
         if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 {
@@ -396,6 +418,45 @@ mod tests {
         assert_eq!(decimal("-12.340").unwrap().to_string(), "-12.340");
         assert_eq!(decimal(".5").unwrap().to_string(), "0.5");
         assert_eq!(decimal("79228162514264337593543950336"), None);
+    }
+
+    #[test]
+    fn integer_and_decimal_limits() {
+        assert_eq!(i64("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(i64("+9223372036854775807"), Some(i64::MAX));
+        assert_eq!(i64("9223372036854775808"), None);
+        assert_eq!(i64("-9223372036854775809"), None);
+        assert_eq!(i64("-"), None);
+        assert_eq!(i64("+-1"), None);
+        assert_eq!(i64("\t007\r\n"), Some(7));
+        assert_eq!(u64("18446744073709551616"), None);
+        assert_eq!(u64("+0"), Some(0));
+        assert_eq!(u64("-0"), None);
+        let max = "79228162514264337593543950335";
+        assert_eq!(decimal(max).unwrap().to_string(), max);
+        assert_eq!(
+            decimal("7922816251426433759354395033.5")
+                .unwrap()
+                .to_string(),
+            "7922816251426433759354395033.5"
+        );
+        // Past 28 fraction digits the rest is dropped, but must be digits.
+        assert_eq!(
+            decimal("0.12345678901234567890123456789")
+                .unwrap()
+                .to_string(),
+            "0.1234567890123456789012345678"
+        );
+        assert_eq!(decimal("0.1234567890123456789012345678x"), None);
+        assert_eq!(
+            decimal("000000000000000000000000000000000001")
+                .unwrap()
+                .to_string(),
+            "1"
+        );
+        assert_eq!(decimal("1.2.3"), None);
+        assert_eq!(decimal("."), None);
+        assert_eq!(decimal("-"), None);
     }
 
     #[test]

@@ -300,15 +300,23 @@ pub struct Guid(pub [u8; 16]);
 impl Guid {
     /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (either case).
     pub fn parse(s: &str) -> Option<Self> {
+        /// Where each byte's two hex digits start in the text.
+        const DIGITS_AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+        fn hex(c: u8) -> Option<u8> {
+            match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                b'A'..=b'F' => Some(c - b'A' + 10),
+                _ => None,
+            }
+        }
         let s = s.as_bytes();
-        if s.len() != 36 || [8, 13, 18, 23].iter().any(|&i| s[i] != b'-') {
+        if s.len() != 36 || s[8] != b'-' || s[13] != b'-' || s[18] != b'-' || s[23] != b'-' {
             return None;
         }
-        let mut hex = s.iter().filter(|&&c| c != b'-');
         let mut canon = [0u8; 16];
-        for byte in &mut canon {
-            let mut digit = || hex.next().and_then(|&c| (c as char).to_digit(16));
-            *byte = (digit()? * 16 + digit()?) as u8;
+        for (byte, &at) in canon.iter_mut().zip(&DIGITS_AT) {
+            *byte = hex(s[at])? << 4 | hex(s[at + 1])?;
         }
         Some(Self(Self::swap_fields(canon)))
     }
@@ -342,6 +350,21 @@ mod tests {
         let g = Guid(core::array::from_fn(|i| i as u8 + 1));
         assert_eq!(g.to_string(), "04030201-0605-0807-090a-0b0c0d0e0f10");
         assert_eq!(Guid::parse(&g.to_string()), Some(g));
+        assert_eq!(
+            Guid::parse("04030201-0605-0807-090A-0B0C0D0E0F10"),
+            Some(g),
+            "either case"
+        );
+        for bad in [
+            "04030201-0605-0807-090a-0b0c0d0e0f1",
+            "04030201-0605-0807-090a-0b0c0d0e0f100",
+            "04030201x0605-0807-090a-0b0c0d0e0f10",
+            "04030201-0605-0807-090a-0b0c0d0e0f1g",
+            "+4030201-0605-0807-090a-0b0c0d0e0f10",
+            "04030201-0605-0807-090a-0b0c0d0e0é1",
+        ] {
+            assert_eq!(Guid::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -243,7 +243,36 @@ impl<'s> Writer<'s> {
     /// Opens an element. With `ns` given, the prefix is bound to it (declared if needed); with
     /// `prefix` `None`, an in-scope prefix for `ns` is used or the default namespace declared;
     /// with `ns` `None`, `prefix` must already be bound.
+    #[inline]
     pub fn start_element(
+        &mut self,
+        prefix: Option<&str>,
+        local_name: XmlString<'_>,
+        ns: Option<XmlString<'_>>,
+    ) -> Result<(), EncodeError> {
+        let given = prefix.unwrap_or("");
+        if ns.is_none() && self.ns.is_declared(given) && plain_name(local_name.as_str()) {
+            self.open_element(given, local_name);
+            return Ok(());
+        }
+        self.start_any_element(prefix, local_name, ns)
+    }
+
+    /// [`Writer::start_element`] of a name in a declared prefix's namespace and made of letters
+    /// only, as serializers mostly write: nothing to check or declare, so no call into the
+    /// general path (whose size costs register saves on every call).
+    #[inline(always)]
+    fn open_element(&mut self, prefix: &str, local_name: XmlString<'_>) {
+        self.settle();
+        self.depth += 1;
+        self.ns.enter();
+        with_node!(&mut self.out, n => n.start_element(prefix, local_name));
+        self.pending = START_TAG;
+    }
+
+    /// [`Writer::start_element`] for any name and namespace.
+    #[inline(never)]
+    fn start_any_element(
         &mut self,
         prefix: Option<&str>,
         local_name: XmlString<'_>,
@@ -793,6 +822,12 @@ fn letters_only(b: &[u8]) -> bool {
         4..=8 => half(&b[..4]) && half(&b[n - 4..]),
         _ => b.chunks_exact(8).all(word) && word(&b[n - 8..]),
     }
+}
+
+/// True for a non-empty name [`check_name`] accepts at a glance (see [`letters_only`]).
+#[inline(always)]
+fn plain_name(s: &str) -> bool {
+    !s.is_empty() && letters_only(s.as_bytes())
 }
 
 /// True when `s` holds a character [`check_name`] refuses: a table lookup per byte for ASCII

@@ -54,6 +54,9 @@ trait Node {
     fn output(&mut self) -> &mut Vec<u8>;
 }
 
+/// The binary node holds its output stage inline (a box would cost a load per record); a
+/// writer is made once per document, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Output<'s> {
     Binary(BinaryNode<'s>),
     Text(TextNode),

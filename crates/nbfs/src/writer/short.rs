@@ -35,7 +35,7 @@ pub(super) fn extend_short(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// Bytes a [`Sink`] stages before appending them to its vector.
-const STAGE: usize = 128;
+const STAGE: usize = 256;
 
 /// An output vector written through a small staging array: a short record is one fixed-size
 /// copy into the array, and the vector grows by one call per array-full rather than per record.

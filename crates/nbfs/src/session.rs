@@ -1,12 +1,11 @@
 //! [MC-NBFSE] session string tables: the per-connection strings that odd dictionary keys refer to,
 //! and the table that prefixes every `application/soap+msbinsession1` message.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::cursor::{mb31_len, write_mb31, Cursor};
 use crate::error::{DecodeError, DecodeErrorKind as K};
+use crate::string::short_eq;
 
 /// WCF's default `MaxSessionSize`: bytes of strings a session may hold per direction.
 pub const DEFAULT_SESSION_QUOTA: usize = 2048;
@@ -125,40 +124,51 @@ impl ReaderSession {
     }
 }
 
-/// A word-at-a-time multiplicative hash (FxHash's scheme): session strings are looked up for
-/// every dynamic name written, where SipHash's cost shows. The table holds at most a few
-/// hundred strings a peer cannot choose, so flooding resistance is not needed.
-#[derive(Default)]
-struct WordHash(u64);
-
-impl Hasher for WordHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let word = u64::from_le_bytes(c.try_into().expect("8-byte chunk"));
-            h = (h.rotate_left(5) ^ word).wrapping_mul(K);
-        }
-        let mut tail = [0u8; 8];
-        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(tail) ^ bytes.len() as u64).wrapping_mul(K);
-        self.0 = h;
-    }
-}
-
-/// The strings we have sent a peer, keyed by value, with WCF's quota rule: once a string does
-/// not fit the remaining budget, the budget drops to zero and nothing more is ever added.
+/// The strings we have sent a peer, with WCF's quota rule: once a string does not fit the
+/// remaining budget, the budget drops to zero and nothing more is ever added.
+///
+/// Every dynamic name written is looked up here, so the index is a small open-addressing table
+/// rather than a `HashMap`: its hash reads the string a word at a time without copying the tail,
+/// and its comparison is [`short_eq`], neither calling `memcpy` or `memcmp` for a short name.
 #[derive(Debug, Clone)]
 pub struct WriterSession {
-    keys: HashMap<String, u32, BuildHasherDefault<WordHash>>,
-    /// Strings added since the last [`WriterSession::write_table`], in first-use order.
-    new_strings: Vec<String>,
+    /// The strings, in first-use order: the n-th has wire key `2n + 1`.
+    strings: Vec<Box<str>>,
+    /// Index of `strings` by content, a power of two at least twice as long: 0 for a free slot,
+    /// else the string's position + 1.
+    slots: Vec<u32>,
+    /// Strings from this position on were added since the last [`WriterSession::write_table`].
+    unsent: usize,
     budget: usize,
+}
+
+/// Slots of a new session's index.
+const INITIAL_SLOTS: usize = 64;
+
+/// A word-at-a-time multiplicative hash (FxHash's scheme) of the length and the string: its
+/// whole words and its last eight bytes (overlapping), or under eight bytes its first and last
+/// four (under four, its first, middle and last byte). The table holds at most a few hundred
+/// strings a peer cannot choose, so flooding resistance is not needed.
+#[inline]
+fn hash(s: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes"));
+    let half = |c: &[u8]| u64::from(u32::from_le_bytes(c.try_into().expect("4 bytes")));
+    let n = s.len();
+    let h = mix(0, n as u64);
+    match n {
+        0 => h,
+        1..=3 => mix(
+            h,
+            u64::from(s[0]) | u64::from(s[n / 2]) << 8 | u64::from(s[n - 1]) << 16,
+        ),
+        4..=7 => mix(h, half(&s[..4]) | half(&s[n - 4..]) << 32),
+        _ => mix(
+            s.chunks_exact(8).fold(h, |h, c| mix(h, word(c))),
+            word(&s[n - 8..]),
+        ),
+    }
 }
 
 impl Default for WriterSession {
@@ -176,37 +186,77 @@ impl WriterSession {
     /// A session that may add strings costing up to `quota` bytes in all.
     pub fn with_quota(quota: usize) -> Self {
         Self {
-            keys: HashMap::default(),
-            new_strings: Vec::new(),
+            strings: Vec::new(),
+            slots: vec![0; INITIAL_SLOTS],
+            unsent: 0,
             budget: quota,
         }
     }
 
     /// Number of strings in the session.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.strings.len()
     }
 
     /// True when the session holds no string.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.strings.is_empty()
     }
 
     /// Odd wire key of `text`, adding it if it is new and fits the budget.
+    #[inline(never)]
     pub(crate) fn key_for(&mut self, text: &str) -> Option<u32> {
-        if let Some(&k) = self.keys.get(text) {
-            return Some(k);
+        match self.find(text) {
+            Ok(i) => Some(2 * i as u32 + 1),
+            Err(slot) => self.add(text, slot),
         }
+    }
+
+    /// The position of `text` in `strings`, or the free slot of the index it would take.
+    #[inline]
+    fn find(&self, text: &str) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let mut slot = (hash(text.as_bytes()) >> 32) as usize & mask;
+        loop {
+            let i = match self.slots[slot] {
+                0 => return Err(slot),
+                n => n as usize - 1,
+            };
+            if short_eq(self.strings[i].as_bytes(), text.as_bytes()) {
+                return Ok(i);
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    /// Adds `text` (not in the session; its slot is `slot`) if it fits the budget.
+    #[inline(never)]
+    fn add(&mut self, text: &str, slot: usize) -> Option<u32> {
         let cost = text.len() + mb31_len(text.len() as u32);
         if cost > self.budget || text.len() > i32::MAX as usize {
             self.budget = 0;
             return None;
         }
         self.budget -= cost;
-        let key = 2 * self.keys.len() as u32 + 1;
-        self.keys.insert(text.to_owned(), key);
-        self.new_strings.push(text.to_owned());
-        Some(key)
+        self.strings.push(text.into());
+        self.slots[slot] = self.strings.len() as u32;
+        if 2 * self.strings.len() > self.slots.len() {
+            self.grow_index();
+        }
+        Some(2 * (self.strings.len() - 1) as u32 + 1)
+    }
+
+    /// Doubles the index and puts every string back in it.
+    fn grow_index(&mut self) {
+        self.slots = vec![0; 2 * self.slots.len()];
+        let mask = self.slots.len() - 1;
+        for (i, s) in self.strings.iter().enumerate() {
+            let mut slot = (hash(s.as_bytes()) >> 32) as usize & mask;
+            while self.slots[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            self.slots[slot] = i as u32 + 1;
+        }
     }
 
     /// Inserts the string table of the strings added since the last call (`00` if none) at the
@@ -219,16 +269,17 @@ impl WriterSession {
 
     /// Appends the string table of the strings added since the last call (`00` if none).
     pub fn write_table(&mut self, out: &mut Vec<u8>) {
-        let size: usize = self
-            .new_strings
+        let unsent = &self.strings[self.unsent..];
+        let size: usize = unsent
             .iter()
             .map(|s| s.len() + mb31_len(s.len() as u32))
             .sum();
         write_mb31(out, size as u32);
-        for s in self.new_strings.drain(..) {
+        for s in unsent {
             write_mb31(out, s.len() as u32);
             out.extend_from_slice(s.as_bytes());
         }
+        self.unsent = self.strings.len();
     }
 
     /// Preloads strings as if earlier messages had added them (e.g. to re-encode a capture).
@@ -236,7 +287,7 @@ impl WriterSession {
         for s in strings {
             self.key_for(s);
         }
-        self.new_strings.clear();
+        self.unsent = self.strings.len();
     }
 }
 
@@ -271,6 +322,22 @@ mod tests {
         assert_eq!(w.key_for("abcdefgh"), None); // costs 9 > 5: budget drops to 0
         assert_eq!(w.key_for("a"), None); // would fit the old budget, but nothing is added any more
         assert_eq!(w.key_for("abcd"), Some(1));
+    }
+
+    /// Strings keep their first-use keys as the index grows, whatever their lengths.
+    #[test]
+    fn writer_keys_survive_index_growth() {
+        let strings: Vec<String> = (0..1000)
+            .map(|i| "n".repeat(i % 40) + &i.to_string())
+            .collect();
+        let mut w = WriterSession::with_quota(usize::MAX);
+        for (i, s) in strings.iter().enumerate() {
+            assert_eq!(w.key_for(s), Some(2 * i as u32 + 1));
+        }
+        for (i, s) in strings.iter().enumerate().rev() {
+            assert_eq!(w.key_for(s), Some(2 * i as u32 + 1));
+        }
+        assert_eq!(w.len(), strings.len());
     }
 
     #[test]

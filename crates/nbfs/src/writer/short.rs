@@ -95,10 +95,19 @@ impl Sink {
         }
     }
 
-    /// Appends `s` of any length.
+    /// Appends `s` of any length: staged like a record when it fits the stage (a long text
+    /// value, a namespace), else after the staged bytes straight into the vector.
     pub(super) fn extend(&mut self, s: &[u8]) {
-        self.drain();
-        self.out.extend_from_slice(s);
+        if self.staged + s.len() > STAGE {
+            self.drain();
+        }
+        match self.stage.get_mut(self.staged..self.staged + s.len()) {
+            Some(room) => {
+                room.copy_from_slice(s);
+                self.staged += s.len();
+            }
+            None => self.out.extend_from_slice(s),
+        }
     }
 
     /// Adds 1 to the byte written at `i` (a text record's type becoming its `…WithEndElement`).

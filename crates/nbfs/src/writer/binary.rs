@@ -181,20 +181,43 @@ impl<'a> BinaryNode<'a> {
     #[inline(always)]
     fn node_with_name(&mut self, t: u8, s: &str) {
         let n = s.len();
-        if self.buffered >= BUFFER_SIZE {
-            self.flush_buffer();
-        }
-        self.text_node = None;
-        // As in `name`: the request (1 + 3 × UTF-16 length) is at most 1 + 3 × the byte length.
+        // As in `name`: the request (1 + 3 × UTF-16 length) is at most 1 + 3 × the byte length;
+        // when it fits after the type byte, neither step flushes.
         if (1..=16).contains(&n) && self.buffered + 2 + 3 * n <= BUFFER_SIZE {
+            self.text_node = None;
             self.buffered += 2 + n;
             self.out
                 .block(&headed_block([t, n as u8], s.as_bytes()), 2 + n);
         } else {
-            self.out.push(t);
-            self.buffered += 1;
-            self.name(s);
+            self.node_then_name(t, s);
         }
+    }
+
+    /// [`BinaryNode::node_with_name`] step by step.
+    #[inline(never)]
+    fn node_then_name(&mut self, t: u8, s: &str) {
+        self.node(t);
+        self.name(s);
+    }
+
+    /// A structural record's type byte and an MB31 key (.NET: `WriteByte`, then the key's
+    /// 5-byte request), written as one block when the key is one byte and neither step flushes.
+    #[inline(always)]
+    fn node_with_key(&mut self, t: u8, k: u32) {
+        if k < 0x80 && self.buffered + 1 + 5 <= BUFFER_SIZE {
+            self.text_node = None;
+            self.buffered += 2;
+            self.out.block(&[t, k as u8], 2);
+        } else {
+            self.node_then_key(t, k);
+        }
+    }
+
+    /// [`BinaryNode::node_with_key`] step by step.
+    #[inline(never)]
+    fn node_then_key(&mut self, t: u8, k: u32) {
+        self.node(t);
+        self.mb31(k);
     }
 
     /// An element or attribute record (its prefix already resolved), by key when `local` has
@@ -211,14 +234,14 @@ impl<'a> BinaryNode<'a> {
                     self.name(local.as_str());
                 }
             },
-            Some(k) => {
-                match letter {
-                    Some(i) => self.node(forms.prefix_dictionary_a + i),
-                    None if prefix.is_empty() => self.node(forms.short_dictionary),
-                    None => self.node_with_name(forms.dictionary, prefix),
+            Some(k) => match letter {
+                Some(i) => self.node_with_key(forms.prefix_dictionary_a + i, k),
+                None if prefix.is_empty() => self.node_with_key(forms.short_dictionary, k),
+                None => {
+                    self.node_with_name(forms.dictionary, prefix);
+                    self.mb31(k);
                 }
-                self.mb31(k);
-            }
+            },
         }
     }
 
@@ -490,10 +513,7 @@ impl Node for BinaryNode<'_> {
     /// A namespace declaration record.
     fn xmlns(&mut self, prefix: &str, ns: XmlString<'_>) {
         match (self.key(ns), prefix.is_empty()) {
-            (Some(k), true) => {
-                self.node(r::SHORT_DICTIONARY_XMLNS_ATTRIBUTE);
-                self.mb31(k);
-            }
+            (Some(k), true) => self.node_with_key(r::SHORT_DICTIONARY_XMLNS_ATTRIBUTE, k),
             (Some(k), false) => {
                 self.node(r::DICTIONARY_XMLNS_ATTRIBUTE);
                 self.name(prefix);

@@ -528,17 +528,12 @@ impl Node for BinaryNode<'_> {
         match (self.key(ns), prefix.is_empty()) {
             (Some(k), true) => self.node_with_key(r::SHORT_DICTIONARY_XMLNS_ATTRIBUTE, k),
             (Some(k), false) => {
-                self.node(r::DICTIONARY_XMLNS_ATTRIBUTE);
-                self.name(prefix);
+                self.node_with_name(r::DICTIONARY_XMLNS_ATTRIBUTE, prefix);
                 self.mb31(k);
             }
-            (None, true) => {
-                self.node(r::SHORT_XMLNS_ATTRIBUTE);
-                self.name(ns.as_str());
-            }
+            (None, true) => self.node_with_name(r::SHORT_XMLNS_ATTRIBUTE, ns.as_str()),
             (None, false) => {
-                self.node(r::XMLNS_ATTRIBUTE);
-                self.name(prefix);
+                self.node_with_name(r::XMLNS_ATTRIBUTE, prefix);
                 self.name(ns.as_str());
             }
         }

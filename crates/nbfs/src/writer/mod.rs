@@ -632,7 +632,27 @@ impl<'s> Writer<'s> {
     }
 
     /// Closes the innermost open element.
+    #[inline]
     pub fn end_element(&mut self) -> Result<(), EncodeError> {
+        if self.pending == 0 && self.depth > 0 {
+            self.close_element();
+            return Ok(());
+        }
+        self.end_any_element()
+    }
+
+    /// [`Writer::end_element`] after content or a child element, as serializers mostly call
+    /// it: only the end record to write (inlined, so without a call of the general path).
+    #[inline(always)]
+    fn close_element(&mut self) {
+        with_node!(&mut self.out, n => n.end_element());
+        self.ns.exit(self.depth);
+        self.depth -= 1;
+    }
+
+    /// [`Writer::end_element`] in any state.
+    #[inline(never)]
+    fn end_any_element(&mut self) -> Result<(), EncodeError> {
         if self.depth == 0 {
             return Err(EncodeError::InvalidState(
                 "end of element with no element open",

@@ -432,6 +432,10 @@ impl<'s> Writer<'s> {
 
     /// Writes a value as element content (or white space between elements at the top level).
     /// An empty string writes nothing, as in .NET.
+    ///
+    /// Inlined so that a caller building the value in place (`w.value(&Value::Int32(n))`, as
+    /// serializers do) gets that variant's writer alone, without the dispatch or a call.
+    #[inline]
     pub fn value(&mut self, value: &Value<'_>) -> Result<(), EncodeError> {
         if let Value::Bytes(b) = value {
             return self.base64(b);

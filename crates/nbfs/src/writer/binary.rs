@@ -199,8 +199,7 @@ impl<'a> BinaryNode<'a> {
         if (1..=16).contains(&n) && self.buffered + 2 + 3 * n <= BUFFER_SIZE {
             self.text_node = None;
             self.buffered += 2 + n;
-            self.out
-                .block(&headed_block([t, n as u8], s.as_bytes()), 2 + n);
+            self.out.headed([t, n as u8], s.as_bytes());
         } else {
             self.node_then_name(t, s);
         }

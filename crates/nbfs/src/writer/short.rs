@@ -77,6 +77,25 @@ impl Sink {
         self.staged = at + len;
     }
 
+    /// Appends a two-byte record head and `s` (up to 16 bytes), copied straight into the
+    /// stage: unlike a [`Sink::block`], no padded block is built first.
+    #[inline(always)]
+    pub(super) fn headed(&mut self, head: [u8; 2], s: &[u8]) {
+        let at = if self.staged + 18 > STAGE {
+            self.drain();
+            0
+        } else {
+            self.staged
+        };
+        if let Some(room) = self.stage[at..].first_chunk_mut::<18>() {
+            room[..2].copy_from_slice(&head);
+            if let Some(tail) = room[2..].first_chunk_mut() {
+                copy_short(tail, s);
+            }
+        }
+        self.staged = at + 2 + s.len();
+    }
+
     /// Appends one byte.
     #[inline(always)]
     pub(super) fn push(&mut self, b: u8) {

@@ -71,8 +71,8 @@ impl Sink {
         } else {
             self.staged
         };
-        if let Some(room) = self.stage.get_mut(at..at + N) {
-            room.copy_from_slice(block);
+        if let Some(room) = self.stage[at..].first_chunk_mut::<N>() {
+            *room = *block;
         }
         self.staged = at + len;
     }
@@ -133,7 +133,7 @@ impl Sink {
     #[inline(always)]
     pub(super) fn increment(&mut self, i: usize) {
         let byte = match i.checked_sub(self.out.len()) {
-            Some(staged) => self.stage[..self.staged].get_mut(staged),
+            Some(staged) => self.stage.get_mut(staged),
             None => self.out.get_mut(i),
         };
         if let Some(b) = byte {

@@ -246,7 +246,11 @@ impl<'s> Writer<'s> {
     /// Opens an element. With `ns` given, the prefix is bound to it (declared if needed); with
     /// `prefix` `None`, an in-scope prefix for `ns` is used or the default namespace declared;
     /// with `ns` `None`, `prefix` must already be bound.
-    #[inline]
+    ///
+    /// Always inlined: with the constant prefix and name a serializer passes, the fast path's
+    /// tests (prefix declared, name characters, dictionary form, name length) mostly fold away;
+    /// the general path stays a call.
+    #[inline(always)]
     pub fn start_element(
         &mut self,
         prefix: Option<&str>,
@@ -433,9 +437,9 @@ impl<'s> Writer<'s> {
     /// Writes a value as element content (or white space between elements at the top level).
     /// An empty string writes nothing, as in .NET.
     ///
-    /// Inlined so that a caller building the value in place (`w.value(&Value::Int32(n))`, as
-    /// serializers do) gets that variant's writer alone, without the dispatch or a call.
-    #[inline]
+    /// Always inlined, so that a caller building the value in place (`w.value(&Value::Int32(n))`,
+    /// as serializers do) gets that variant's writer alone, without the dispatch or a call.
+    #[inline(always)]
     pub fn value(&mut self, value: &Value<'_>) -> Result<(), EncodeError> {
         if let Value::Bytes(b) = value {
             return self.base64(b);

@@ -258,16 +258,21 @@ impl<'s> Writer<'s> {
         ns: Option<XmlString<'_>>,
     ) -> Result<(), EncodeError> {
         let given = prefix.unwrap_or("");
-        if ns.is_none() && self.ns.is_declared(given) && plain_name(local_name.as_str()) {
+        let in_scope = match (prefix, ns) {
+            (_, None) => self.ns.is_declared(given),
+            (Some(p), Some(ns)) => self.ns.binds(p, ns.as_str()),
+            (None, Some(_)) => false,
+        };
+        if in_scope && plain_name(local_name.as_str()) {
             self.open_element(given, local_name);
             return Ok(());
         }
         self.start_any_element(prefix, local_name, ns)
     }
 
-    /// [`Writer::start_element`] of a name in a declared prefix's namespace and made of letters
-    /// only, as serializers mostly write: nothing to check or declare, so no call into the
-    /// general path (whose size costs register saves on every call).
+    /// [`Writer::start_element`] of a name made of letters only in a prefix already bound (to
+    /// the namespace given, if one is), as serializers mostly write: nothing to check or
+    /// declare, so no call into the general path.
     #[inline(always)]
     fn open_element(&mut self, prefix: &str, local_name: XmlString<'_>) {
         self.settle();

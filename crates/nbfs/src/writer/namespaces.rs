@@ -177,6 +177,16 @@ impl Namespaces {
         }
     }
 
+    /// True when `prefix` is declared in scope and its innermost declaration binds `uri` (so
+    /// that an element in that prefix and namespace declares nothing).
+    #[inline]
+    pub(crate) fn binds(&self, prefix: &str, uri: &str) -> bool {
+        self.is_declared(prefix)
+            && self
+                .find_prefix(prefix)
+                .is_some_and(|e| self.has_uri(e, uri))
+    }
+
     /// The prefix .NET's `LookupPrefix` (or, with `attribute`, `LookupAttributePrefix`, which
     /// skips the empty prefix) returns for `uri`: `Ok(Some(entry))`, `Err(fixed prefix)` for
     /// `xml`/`xmlns`/the empty namespace, `Ok(None)` when there is none.

@@ -357,7 +357,34 @@ impl<'s> Writer<'s> {
     /// Writes an attribute of the open start tag. `prefix` `None` with a namespace picks an
     /// in-scope prefix or generates one (`a`…`z`). Namespace declarations are written with
     /// [`Writer::xmlns`].
+    ///
+    /// Always inlined, as [`Writer::start_element`] is: a serializer's constant arguments fold
+    /// the fast path's tests and the value dispatch away.
+    #[inline(always)]
     pub fn attribute(
+        &mut self,
+        prefix: Option<&str>,
+        local_name: XmlString<'_>,
+        ns: Option<XmlString<'_>>,
+        value: &Value<'_>,
+    ) -> Result<(), EncodeError> {
+        if let Some(p) = prefix.filter(|p| !p.is_empty()) {
+            let in_scope = match ns {
+                None => self.ns.is_declared(p),
+                Some(ns) => self.ns.binds(p, ns.as_str()),
+            };
+            // A declared prefix is neither `xmlns` nor `xml`, and was checked when declared.
+            if in_scope && self.pending == START_TAG && plain_name(local_name.as_str()) {
+                let out = &mut self.out;
+                return with_node!(out, n => write_attribute(n, p, local_name, value));
+            }
+        }
+        self.any_attribute(prefix, local_name, ns, value)
+    }
+
+    /// [`Writer::attribute`] for any name, namespace and state.
+    #[inline(never)]
+    fn any_attribute(
         &mut self,
         prefix: Option<&str>,
         local_name: XmlString<'_>,
@@ -406,16 +433,7 @@ impl<'s> Writer<'s> {
             }
         };
         let prefix = Self::prefix_str(&self.ns, prefix);
-        with_node!(&mut self.out, n => {
-            n.start_attribute(prefix, local_name);
-            match value {
-                Value::Bytes(b) => n.bytes_text(&[], b),
-                Value::Str(s) => n.text(s),
-                _ => write_value(n, value, true)?,
-            }
-            n.end_attribute();
-        });
-        Ok(())
+        with_node!(&mut self.out, n => write_attribute(n, prefix, local_name, value))
     }
 
     /// Declares a namespace on the open start tag (written after its attributes, in
@@ -751,6 +769,24 @@ impl<'s> Writer<'s> {
             }
         });
     }
+}
+
+/// Writes an attribute (its prefix resolved) and its value, one record.
+#[inline(always)]
+fn write_attribute<N: Node>(
+    n: &mut N,
+    prefix: &str,
+    local_name: XmlString<'_>,
+    value: &Value<'_>,
+) -> Result<(), EncodeError> {
+    n.start_attribute(prefix, local_name);
+    match value {
+        Value::Bytes(b) => n.bytes_text(&[], b),
+        Value::Str(s) => n.text(s),
+        _ => write_value(n, value, true)?,
+    }
+    n.end_attribute();
+    Ok(())
 }
 
 /// Writes a typed value through the encoding's node writer; `joined` inside attribute values and

@@ -262,9 +262,11 @@ impl WriterSession {
     /// Inserts the string table of the strings added since the last call (`00` if none) at the
     /// start of `out`.
     pub fn prepend_table(&mut self, out: &mut Vec<u8>) {
-        let mut table = Vec::new();
-        self.write_table(&mut table);
-        out.splice(0..0, table);
+        // Written after the document and rotated in front: no second vector to allocate.
+        let document = out.len();
+        self.write_table(out);
+        let table = out.len() - document;
+        out.rotate_right(table);
     }
 
     /// Appends the string table of the strings added since the last call (`00` if none).

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::cursor::{mb31_len, write_mb31, Cursor};
 use crate::error::{DecodeError, DecodeErrorKind as K};
 use crate::string::short_eq;
+use hashbrown::hash_table::{Entry, HashTable};
 
 /// WCF's default `MaxSessionSize`: bytes of strings a session may hold per direction.
 pub const DEFAULT_SESSION_QUOTA: usize = 2048;
@@ -127,23 +128,19 @@ impl ReaderSession {
 /// The strings we have sent a peer, with WCF's quota rule: once a string does not fit the
 /// remaining budget, the budget drops to zero and nothing more is ever added.
 ///
-/// Every dynamic name written is looked up here, so the index is a small open-addressing table
-/// rather than a `HashMap`: its hash reads the string a word at a time without copying the tail,
-/// and its comparison is [`short_eq`], neither calling `memcpy` or `memcmp` for a short name.
+/// Every dynamic name written is looked up here, so the index is a `HashTable` of positions
+/// with its own hash and comparison: the hash reads the string a word at a time without copying
+/// the tail, and [`short_eq`] compares without calling `memcmp` for a short name.
 #[derive(Debug, Clone)]
 pub struct WriterSession {
     /// The strings, in first-use order: the n-th has wire key `2n + 1`.
     strings: Vec<Box<str>>,
-    /// Index of `strings` by content, a power of two at least twice as long: 0 for a free slot,
-    /// else the string's position + 1.
-    slots: Vec<u32>,
+    /// Index of `strings` by content: positions in `strings`, hashed by [`hash`].
+    index: HashTable<u32>,
     /// Strings from this position on were added since the last [`WriterSession::write_table`].
     unsent: usize,
     budget: usize,
 }
-
-/// Slots of a new session's index.
-const INITIAL_SLOTS: usize = 64;
 
 /// A word-at-a-time multiplicative hash (FxHash's scheme) of the length and the string: its
 /// whole words and its last eight bytes (overlapping), or under eight bytes its first and last
@@ -187,7 +184,7 @@ impl WriterSession {
     pub fn with_quota(quota: usize) -> Self {
         Self {
             strings: Vec::new(),
-            slots: vec![0; INITIAL_SLOTS],
+            index: HashTable::new(),
             unsent: 0,
             budget: quota,
         }
@@ -206,57 +203,26 @@ impl WriterSession {
     /// Odd wire key of `text`, adding it if it is new and fits the budget.
     #[inline(never)]
     pub(crate) fn key_for(&mut self, text: &str) -> Option<u32> {
-        match self.find(text) {
-            Ok(i) => Some(2 * i as u32 + 1),
-            Err(slot) => self.add(text, slot),
-        }
-    }
-
-    /// The position of `text` in `strings`, or the free slot of the index it would take.
-    #[inline]
-    fn find(&self, text: &str) -> Result<usize, usize> {
-        let mask = self.slots.len() - 1;
-        let mut slot = (hash(text.as_bytes()) >> 32) as usize & mask;
-        loop {
-            let i = match self.slots[slot] {
-                0 => return Err(slot),
-                n => n as usize - 1,
-            };
-            if short_eq(self.strings[i].as_bytes(), text.as_bytes()) {
-                return Ok(i);
-            }
-            slot = (slot + 1) & mask;
-        }
-    }
-
-    /// Adds `text` (not in the session; its slot is `slot`) if it fits the budget.
-    #[inline(never)]
-    fn add(&mut self, text: &str, slot: usize) -> Option<u32> {
+        let strings = &self.strings;
+        let entry = self.index.entry(
+            hash(text.as_bytes()),
+            |&i| short_eq(strings[i as usize].as_bytes(), text.as_bytes()),
+            |&i| hash(strings[i as usize].as_bytes()),
+        );
+        let vacant = match entry {
+            Entry::Occupied(found) => return Some(2 * *found.get() + 1),
+            Entry::Vacant(vacant) => vacant,
+        };
         let cost = text.len() + mb31_len(text.len() as u32);
         if cost > self.budget || text.len() > i32::MAX as usize {
             self.budget = 0;
             return None;
         }
         self.budget -= cost;
+        let position = self.strings.len() as u32;
+        vacant.insert(position);
         self.strings.push(text.into());
-        self.slots[slot] = self.strings.len() as u32;
-        if 2 * self.strings.len() > self.slots.len() {
-            self.grow_index();
-        }
-        Some(2 * (self.strings.len() - 1) as u32 + 1)
-    }
-
-    /// Doubles the index and puts every string back in it.
-    fn grow_index(&mut self) {
-        self.slots = vec![0; 2 * self.slots.len()];
-        let mask = self.slots.len() - 1;
-        for (i, s) in self.strings.iter().enumerate() {
-            let mut slot = (hash(s.as_bytes()) >> 32) as usize & mask;
-            while self.slots[slot] != 0 {
-                slot = (slot + 1) & mask;
-            }
-            self.slots[slot] = i as u32 + 1;
-        }
+        Some(2 * position + 1)
     }
 
     /// Inserts the string table of the strings added since the last call (`00` if none) at the

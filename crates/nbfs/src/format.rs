@@ -15,8 +15,12 @@ pub fn double(v: f64, out: &mut String) {
         return;
     }
     let mut buffer = ryu::Buffer::new();
-    let shortest = Shortest::parse(buffer.format_finite(v.abs()));
-    general(&shortest, 15, v < 0.0, out);
+    let text = buffer.format_finite(v.abs());
+    if (1e-4..1e15).contains(&v.abs()) {
+        plain(text, v < 0.0, out);
+        return;
+    }
+    general(&Shortest::parse(text), 15, v < 0.0, out);
 }
 
 /// Appends a float as .NET Core's round-trip text (see [`double`]).
@@ -31,8 +35,22 @@ pub fn float(v: f32, out: &mut String) {
         return;
     }
     let mut buffer = ryu::Buffer::new();
-    let shortest = Shortest::parse(buffer.format_finite(v.abs()));
-    general(&shortest, 7, v < 0.0, out);
+    let text = buffer.format_finite(v.abs());
+    if (1e-4..1e7).contains(&v.abs()) {
+        plain(text, v < 0.0, out);
+        return;
+    }
+    general(&Shortest::parse(text), 7, v < 0.0, out);
+}
+
+/// ryu's text of a positive value from 1e-4 up to (not including) 10^precision, which ryu lays
+/// out in positional notation as [`general`] would, but for the `.0` it puts after a whole
+/// number: the digits need not be read back and laid out again.
+fn plain(text: &str, neg: bool, out: &mut String) {
+    if neg {
+        out.push('-');
+    }
+    out.push_str(text.strip_suffix(".0").unwrap_or(text));
 }
 
 /// The shortest digits that read back to a positive finite value (ryu's; between two equally
@@ -491,6 +509,41 @@ mod tests {
         assert_eq!(d(f64::NAN), "NaN");
         assert_eq!(d(f64::NEG_INFINITY), "-INF");
         assert_eq!(d(100.0), "100");
+    }
+
+    /// Values ryu lays out positionally take a short cut; it must agree with the general path.
+    #[test]
+    fn positional_short_cut_agrees_with_the_general_layout() {
+        let general = |text: &str, precision, neg| {
+            let mut s = String::new();
+            super::general(&super::Shortest::parse(text), precision, neg, &mut s);
+            s
+        };
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..100_000 {
+            // Spread over the short cut's range and just past its ends.
+            let v = (next() >> 11) as f64 / (1u64 << 53) as f64 * 10f64.powi(i % 21 - 5);
+            let v = if i % 3 == 0 { v.round() } else { v };
+            if v == 0.0 {
+                continue;
+            }
+            let expected = general(ryu::Buffer::new().format_finite(v), 15, i % 2 == 0);
+            assert_eq!(d(if i % 2 == 0 { -v } else { v }), expected, "{v:e}");
+            let v = v as f32;
+            if v.is_finite() && v != 0.0 {
+                let expected = general(ryu::Buffer::new().format_finite(v), 7, false);
+                assert_eq!(f(v), expected, "{v:e}");
+            }
+        }
+        for v in [1e-4, 9.999999999999999e14, 1e15, 1.0, 10.0, 1234.5] {
+            assert_eq!(d(v), general(ryu::Buffer::new().format_finite(v), 15, false));
+        }
     }
 
     #[test]

@@ -542,7 +542,10 @@ mod tests {
             }
         }
         for v in [1e-4, 9.999999999999999e14, 1e15, 1.0, 10.0, 1234.5] {
-            assert_eq!(d(v), general(ryu::Buffer::new().format_finite(v), 15, false));
+            assert_eq!(
+                d(v),
+                general(ryu::Buffer::new().format_finite(v), 15, false)
+            );
         }
     }
 

@@ -5,42 +5,44 @@ use std::fmt;
 /// Appends a double as .NET Core's round-trip text: `INF`, `-INF`, `NaN`, `-0`, else the shortest
 /// digits that read back to the same value, in fixed or `E±XX` notation as `double.ToString("R")`.
 pub fn double(v: f64, out: &mut String) {
-    if special(
+    if !special(
         v.is_nan(),
         v.is_infinite(),
         v.is_sign_negative(),
         v == 0.0,
         out,
     ) {
-        return;
+        let mut buffer = ryu::Buffer::new();
+        round_trip(buffer.format_finite(v.abs()), v.abs(), v < 0.0, 15, out);
     }
-    let mut buffer = ryu::Buffer::new();
-    let text = buffer.format_finite(v.abs());
-    if (1e-4..1e15).contains(&v.abs()) {
-        plain(text, v < 0.0, out);
-        return;
-    }
-    general(&Shortest::parse(text), 15, v < 0.0, out);
 }
 
 /// Appends a float as .NET Core's round-trip text (see [`double`]).
 pub fn float(v: f32, out: &mut String) {
-    if special(
+    if !special(
         v.is_nan(),
         v.is_infinite(),
         v.is_sign_negative(),
         v == 0.0,
         out,
     ) {
-        return;
+        let mut buffer = ryu::Buffer::new();
+        let magnitude = f64::from(v.abs());
+        round_trip(buffer.format_finite(v.abs()), magnitude, v < 0.0, 7, out);
     }
-    let mut buffer = ryu::Buffer::new();
-    let text = buffer.format_finite(v.abs());
-    if (1e-4..1e7).contains(&v.abs()) {
-        plain(text, v < 0.0, out);
-        return;
+}
+
+/// Lays out ryu's shortest text of a positive finite value (`magnitude`) as .NET's "R" does
+/// with `precision` significant digits: positionally as ryu wrote it from 1e-4 up to
+/// 10^precision, else through the digits read back. Always inlined, so that 10^precision is a
+/// constant rather than a `powi` call per value.
+#[inline(always)]
+fn round_trip(text: &str, magnitude: f64, neg: bool, precision: i32, out: &mut String) {
+    if (1e-4..10f64.powi(precision)).contains(&magnitude) {
+        plain(text, neg, out);
+    } else {
+        general(&Shortest::parse(text), precision, neg, out);
     }
-    general(&Shortest::parse(text), 7, v < 0.0, out);
 }
 
 /// ryu's text of a positive value from 1e-4 up to (not including) 10^precision, which ryu lays

@@ -178,11 +178,7 @@ pub fn date_time(s: &str) -> Option<DateTime> {
         [] => DateTimeKind::Unspecified,
         [b'Z'] => DateTimeKind::Utc,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let off = |a: u8, b: u8| -> Option<i64> {
-                (a.is_ascii_digit() && b.is_ascii_digit())
-                    .then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
-            };
-            let (oh, om) = (off(*h1, *h2)?, off(*m1, *m2)?);
+            let (oh, om) = (num(&[*h1, *h2])?, num(&[*m1, *m2])?);
             if oh > 14 || om > 59 {
                 return None;
             }

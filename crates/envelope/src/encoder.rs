@@ -11,7 +11,9 @@ use soapws_nbfs::{
 use crate::headers::Headers;
 use crate::message::{scoped, Body, BodyEncoding, Message, ReceivedBody, ScopedNamespace};
 use crate::names;
-use crate::xml::{BinaryXmlReader, Node, TextXmlReader, XmlError, XmlRead, XmlReadExt};
+use crate::xml::{
+    bytes_below, BinaryXmlReader, Node, TextXmlReader, XmlError, XmlRead, XmlReadExt, HIGH_BITS,
+};
 
 /// A message encoding, named by its content type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -322,15 +324,11 @@ fn check_xml_chars(text: &str) -> Result<(), XmlError> {
 /// the bytes of a chunk one by one only when a word of it may hold a control character; returns
 /// the offset of the bytes left over.
 fn check_chunks<const N: usize>(bytes: &[u8], mut offset: usize) -> Result<usize, XmlError> {
-    const LOW: u64 = 0x2020_2020_2020_2020;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     for chunk in bytes.chunks_exact(N) {
-        // A byte below 0x20 (and not 0x80 or above) sets its high bit here.
         let below = chunk.chunks_exact(8).fold(0, |below, word| {
-            let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-            below | (x.wrapping_sub(LOW) & !x)
+            below | bytes_below(u64::from_le_bytes(word.try_into().expect("8 bytes")), 0x20)
         });
-        if below & HIGH != 0 {
+        if below & HIGH_BITS != 0 {
             check_bytes(chunk, offset)?;
         }
         offset += N;

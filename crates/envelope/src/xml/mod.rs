@@ -292,6 +292,18 @@ pub fn is_named(e: &Element<'_>, local: XmlString<'_>, ns: XmlString<'_>) -> boo
     e.local_name == local && e.namespace == ns
 }
 
+/// The high bit of each byte, to test the result of [`bytes_below`].
+pub(crate) const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes at a time: sets the high bit of each byte of `word` below `limit` (`limit` at
+/// most 0x80; a byte after such a one may be set too, never a byte of 0x80 or above), so
+/// `bytes_below(word, limit) & HIGH_BITS != 0` tells whether any byte is below `limit`, and
+/// with `limit` 1 whether any byte is zero.
+pub(crate) fn bytes_below(word: u64, limit: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    word.wrapping_sub(ONES * u64::from(limit)) & !word
+}
+
 /// Longest text node: a string of `max_string_content_length`, or the base64 text of a byte
 /// array of `max_array_length` (.NET applies the string quota to strings and the array quota to
 /// `ReadContentAsBase64`; a text node can be either until it is read).

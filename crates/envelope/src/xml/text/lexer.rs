@@ -12,6 +12,8 @@ use std::borrow::Cow;
 
 use memchr::{memchr, memchr2, memchr3, memmem};
 
+use crate::xml::{bytes_below, HIGH_BITS};
+
 /// A malformed piece of XML text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct LexError {
@@ -344,17 +346,12 @@ pub(super) fn normalize_attribute(raw: &str, offset: usize) -> Result<Cow<'_, st
 /// other is left as it is). Eight bytes are tested at a time, as attribute values are mostly
 /// namespace URIs, long enough for that to pay.
 fn needs_normalizing(raw: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
+    const AMPERSANDS: u64 = 0x0101_0101_0101_0101 * b'&' as u64;
     let mut words = raw.chunks_exact(8);
     let found = words.by_ref().any(|word| {
         let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-        let amp = x ^ (ONES * u64::from(b'&'));
-        // The high bit of a byte is set here for a byte below 0x20 and for a `&` (a zero byte
-        // of `amp`); a byte after one of those may be set as well, which does not matter here.
-        let below = x.wrapping_sub(ONES * 0x20) & !x;
-        let zero = amp.wrapping_sub(ONES) & !amp;
-        (below | zero) & HIGH != 0
+        // A `&` is a zero byte of `x ^ AMPERSANDS`.
+        (bytes_below(x, 0x20) | bytes_below(x ^ AMPERSANDS, 1)) & HIGH_BITS != 0
     });
     found || words.remainder().iter().any(|&b| b < 0x20 || b == b'&')
 }

@@ -42,17 +42,12 @@ fn utf16_len(s: &str) -> usize {
         .sum()
 }
 
-/// `<[u8]>::is_ascii` by words, the last one overlapping the others: std's tests the bytes
-/// after the last whole word one at a time, a good part of the cost for the tens of bytes
-/// text values and namespaces mostly are.
+/// `<[u8]>::is_ascii` by words (see [`super::every_byte_masked`]): std's tests the bytes after
+/// the last whole word one at a time, a good part of the cost for the tens of bytes text values
+/// and namespaces mostly are.
 #[inline]
 fn is_ascii(b: &[u8]) -> bool {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes")) & HIGH_BITS == 0;
-    match b.len() {
-        0..=7 => b.iter().all(u8::is_ascii),
-        n => b.chunks_exact(8).all(word) && word(&b[n - 8..]),
-    }
+    super::every_byte_masked(b, 0x80, 0)
 }
 
 /// A two-byte record head followed by `s` (up to 16 bytes), zero-padded.

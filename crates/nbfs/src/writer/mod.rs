@@ -874,23 +874,27 @@ const NAME_BYTE_OK: [bool; 256] = {
 };
 
 /// True when every byte of `b` is in 0x40..=0x7F (letters, `@`, `[\]^_`, backquote, `{|}~`, DEL),
-/// which [`check_name`] never refuses: most names. Tests words (overlapping at the ends)
-/// rather than bytes.
+/// which [`check_name`] never refuses: most names.
 #[inline]
 fn letters_only(b: &[u8]) -> bool {
-    const HIGH_BITS: u64 = 0xC0C0_C0C0_C0C0_C0C0;
-    const BIT_6: u64 = 0x4040_4040_4040_4040;
-    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes")) & HIGH_BITS == BIT_6;
+    every_byte_masked(b, 0xC0, 0x40)
+}
+
+/// True when every byte `x` of `b` has `x & mask == want`. Tests words (overlapping at the
+/// ends) rather than bytes: the tail after the last whole word is a good part of the cost for
+/// the names and short values this is asked about.
+#[inline]
+fn every_byte_masked(b: &[u8], mask: u8, want: u8) -> bool {
+    let spread = |byte: u8| u64::from(byte) * 0x0101_0101_0101_0101;
+    let (mask64, want64) = (spread(mask), spread(want));
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes")) & mask64 == want64;
     let half = |c: &[u8]| {
-        u32::from_le_bytes(c.try_into().expect("4 bytes")) & HIGH_BITS as u32 == BIT_6 as u32
+        u32::from_le_bytes(c.try_into().expect("4 bytes")) & mask64 as u32 == want64 as u32
     };
     let n = b.len();
     match n {
         0 => true,
-        1..=3 => {
-            let (x, y, z) = (b[0], b[n / 2], b[n - 1]);
-            (x | y | z) & 0x80 == 0 && x & y & z & 0x40 != 0
-        }
+        1..=3 => [b[0], b[n / 2], b[n - 1]].iter().all(|&x| x & mask == want),
         4..=8 => half(&b[..4]) && half(&b[n - 4..]),
         _ => b.chunks_exact(8).all(word) && word(&b[n - 8..]),
     }

@@ -5,7 +5,7 @@ use crate::dictionary::Dictionary;
 use crate::error::{DecodeError, DecodeErrorKind as K};
 use crate::record::{self as r, ArrayType};
 use crate::session::ReaderSession;
-use crate::string::XmlString;
+use crate::string::{StringSource, XmlString};
 use crate::value::{DateTime, Decimal, Guid, QName, TimeSpan, Utf16, Value};
 
 /// Namespace bound to the `xml` prefix.
@@ -630,7 +630,7 @@ impl<'a> Reader<'a> {
         if key % 2 == 0 {
             self.dictionary
                 .and_then(|d| d.get(key))
-                .map(|s| XmlString::from_static(s, key))
+                .map(|s| XmlString::with_source(s, StringSource::Static(key)))
                 .ok_or_else(|| self.cur.error_at(at, K::UndefinedStaticKey(key)))
         } else {
             self.session

@@ -22,39 +22,81 @@ pub enum StringSource {
 #[derive(Clone, Copy)]
 pub struct XmlString<'a> {
     text: &'a str,
-    source: StringSource,
+    /// [`StringSource`] as a kind and a key (one word less than the enum beside a flag).
+    kind: Kind,
+    key: u32,
+    /// Known to be a name the writer takes without a closer look (see [`is_plain_name_text`]):
+    /// found by the dictionary-string constructors, which serializers call with constant text.
+    plain: bool,
+}
+
+/// [`StringSource`] without its key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Inline,
+    Static,
+    Dynamic,
+    Session,
+}
+
+/// True for a non-empty string of bytes in 0x40..=0x7F only (letters, `@`, `[\]^_`, backquote,
+/// `{|}~`, DEL): a name the writer never refuses, which most names are. A byte loop, so that a
+/// constructor given constant text can be evaluated at compile time.
+pub(crate) const fn is_plain_name_text(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] & 0xC0 != 0x40 {
+            return false;
+        }
+        i += 1;
+    }
+    !b.is_empty()
 }
 
 impl<'a> XmlString<'a> {
-    /// A plain string, written inline.
-    pub const fn inline(text: &'a str) -> Self {
+    const fn new(text: &'a str, kind: Kind, key: u32, plain: bool) -> Self {
         Self {
             text,
-            source: StringSource::Inline,
+            kind,
+            key,
+            plain,
         }
+    }
+
+    /// A plain string, written inline.
+    pub const fn inline(text: &'a str) -> Self {
+        Self::new(text, Kind::Inline, 0, false)
     }
 
     /// A dictionary string not in the static dictionary: session table if any, else inline.
     pub const fn dynamic(text: &'a str) -> Self {
-        Self {
-            text,
-            source: StringSource::Dynamic,
-        }
+        Self::new(text, Kind::Dynamic, 0, is_plain_name_text(text))
     }
 
     /// An entry of the static dictionary with the even wire key `key`.
     pub const fn from_static(text: &'a str, key: u32) -> Self {
-        Self {
-            text,
-            source: StringSource::Static(key),
+        Self::new(text, Kind::Static, key, is_plain_name_text(text))
+    }
+
+    /// A string of this source, its text not examined (as a name read or a namespace copied).
+    pub(crate) const fn with_source(text: &'a str, source: StringSource) -> Self {
+        match source {
+            StringSource::Inline => Self::inline(text),
+            StringSource::Static(k) => Self::new(text, Kind::Static, k, false),
+            StringSource::Dynamic => Self::new(text, Kind::Dynamic, 0, false),
+            StringSource::Session(k) => Self::new(text, Kind::Session, k, false),
         }
     }
 
     pub(crate) const fn from_session(text: &'a str, key: u32) -> Self {
-        Self {
-            text,
-            source: StringSource::Session(key),
-        }
+        Self::new(text, Kind::Session, key, false)
+    }
+
+    /// True when the text is known to be a name made of the bytes [`is_plain_name_text`] accepts.
+    #[inline(always)]
+    pub(crate) const fn is_plain_name(&self) -> bool {
+        self.plain
     }
 
     /// The text.
@@ -63,29 +105,35 @@ impl<'a> XmlString<'a> {
     }
 
     /// Where the string comes from.
+    #[inline]
     pub const fn source(&self) -> StringSource {
-        self.source
+        match self.kind {
+            Kind::Inline => StringSource::Inline,
+            Kind::Static => StringSource::Static(self.key),
+            Kind::Dynamic => StringSource::Dynamic,
+            Kind::Session => StringSource::Session(self.key),
+        }
     }
 
     /// The wire key it was read with or will be written with, if it is a dictionary entry.
     pub const fn key(&self) -> Option<u32> {
-        match self.source {
-            StringSource::Static(k) | StringSource::Session(k) => Some(k),
-            StringSource::Inline | StringSource::Dynamic => None,
+        match self.kind {
+            Kind::Static | Kind::Session => Some(self.key),
+            Kind::Inline | Kind::Dynamic => None,
         }
     }
 
     /// The even key, if this is an entry of the static dictionary.
     pub const fn static_key(&self) -> Option<u32> {
-        match self.source {
-            StringSource::Static(k) => Some(k),
+        match self.kind {
+            Kind::Static => Some(self.key),
             _ => None,
         }
     }
 
     /// True unless the string is plain (written inline whatever dictionaries the writer has).
     pub const fn is_dictionary(&self) -> bool {
-        !matches!(self.source, StringSource::Inline)
+        !matches!(self.kind, Kind::Inline)
     }
 }
 
@@ -111,7 +159,7 @@ impl PartialEq<&str> for XmlString<'_> {
 
 impl fmt::Debug for XmlString<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.source {
+        match self.source() {
             StringSource::Inline => write!(f, "{:?}", self.text),
             StringSource::Static(k) => write!(f, "{:?}@{k}", self.text),
             StringSource::Dynamic => write!(f, "{:?}@dyn", self.text),

@@ -263,7 +263,7 @@ impl<'s> Writer<'s> {
             (Some(p), Some(ns)) => self.ns.binds(p, ns.as_str()),
             (None, Some(_)) => false,
         };
-        if in_scope && plain_name(local_name.as_str()) {
+        if in_scope && plain(local_name) {
             self.open_element(given, local_name);
             return Ok(());
         }
@@ -374,7 +374,7 @@ impl<'s> Writer<'s> {
                 Some(ns) => self.ns.binds(p, ns.as_str()),
             };
             // A declared prefix is neither `xmlns` nor `xml`, and was checked when declared.
-            if in_scope && self.pending == START_TAG && plain_name(local_name.as_str()) {
+            if in_scope && self.pending == START_TAG && plain(local_name) {
                 let out = &mut self.out;
                 return with_node!(out, n => write_attribute(n, p, local_name, value));
             }
@@ -761,10 +761,9 @@ impl<'s> Writer<'s> {
     }
 
     fn write_declarations(&mut self) {
-        let count = self.ns.count_at(self.depth);
+        let depth = self.depth;
         with_node!(&mut self.out, n => {
-            for from_end in (1..=count).rev() {
-                let d = self.ns.declaration(from_end);
+            for d in self.ns.declarations(depth) {
                 n.xmlns(d.prefix, d.uri);
             }
         });
@@ -900,10 +899,12 @@ fn every_byte_masked(b: &[u8], mask: u8, want: u8) -> bool {
     }
 }
 
-/// True for a non-empty name [`check_name`] accepts at a glance (see [`letters_only`]).
+/// True for a non-empty name [`check_name`] accepts at a glance (see [`letters_only`]): known
+/// from its constructor, or tested here.
 #[inline(always)]
-fn plain_name(s: &str) -> bool {
-    !s.is_empty() && letters_only(s.as_bytes())
+fn plain(name: XmlString<'_>) -> bool {
+    let s = name.as_str();
+    name.is_plain_name() || (!s.is_empty() && letters_only(s.as_bytes()))
 }
 
 /// True when `s` holds a character [`check_name`] refuses: a table lookup per byte for ASCII
@@ -999,6 +1000,26 @@ mod tests {
         }
         assert!(bad_name("a\u{2003}b"));
         assert!(!bad_name("Zürich"));
+    }
+
+    /// The dictionary-string constructors' flag and the writer's own test agree, so a name
+    /// flagged plain skips no check the writer would have made.
+    #[test]
+    fn constructor_flag_matches_the_writer_test() {
+        let bytes = (0u8..=255).filter(|&b| b.is_ascii());
+        let mut names: Vec<String> = bytes
+            .map(|b| format!("ab{}cdefghij", char::from(b)))
+            .collect();
+        names.extend(["", "a", "Line1", "Zürich", "OrderLine", "é", "x y"].map(String::from));
+        for name in &names {
+            let runtime = !name.is_empty() && letters_only(name.as_bytes());
+            for s in [XmlString::dynamic(name), XmlString::from_static(name, 2)] {
+                assert_eq!(s.is_plain_name(), runtime, "{name:?}");
+                assert_eq!(plain(s), runtime, "{name:?}");
+            }
+            assert!(!XmlString::inline(name).is_plain_name(), "{name:?}");
+            assert_eq!(plain(XmlString::inline(name)), runtime, "{name:?}");
+        }
     }
 
     /// A name read from binary XML may hold anything; written as text it must not inject markup

@@ -38,6 +38,8 @@ pub(crate) struct Namespaces {
     generated: usize,
     /// Depth of the last entry: elements deeper than it declared nothing.
     top_depth: usize,
+    /// Index of the first entry made at `top_depth` (the declarations of that element).
+    top_start: usize,
     /// Bit `i` set: the one-letter prefix `a` + `i` (most prefixes) is declared in scope.
     letters: u32,
 }
@@ -103,6 +105,7 @@ impl Namespaces {
             last: None,
             generated: 0,
             top_depth: 0,
+            top_start: 0,
             letters: 0,
         };
         ns.entries.push(Entry {
@@ -216,14 +219,21 @@ impl Namespaces {
                 && usable(e)
                 && in_scope(ns, i)
         };
-        let found = (0..self.entries.len())
-            .rev()
-            .find(|&i| matches(self, i, true))
-            .or_else(|| {
+        // Mostly a namespace is bound once or not at all: one scan tells whether there is a
+        // binding to choose from.
+        let bound = self.entries.iter().any(|e| self.has_uri(e, uri.as_str()));
+        let found = bound
+            .then(|| {
                 (0..self.entries.len())
                     .rev()
-                    .find(|&i| matches(self, i, false))
-            });
+                    .find(|&i| matches(self, i, true))
+                    .or_else(|| {
+                        (0..self.entries.len())
+                            .rev()
+                            .find(|&i| matches(self, i, false))
+                    })
+            })
+            .flatten();
         if let Some(i) = found {
             self.last = Some(i);
             return Ok(Some(i));
@@ -242,10 +252,13 @@ impl Namespaces {
         uri: XmlString<'_>,
         depth: usize,
     ) -> Result<(), EncodeError> {
-        let declared = match self.find_prefix(prefix) {
-            Some(e) => self.has_uri(e, uri.as_str()),
-            None => fixed_namespace(prefix) == Some(uri.as_str()),
-        };
+        // A one-letter prefix whose bit is clear is declared nowhere: no scope to search.
+        let undeclared_letter = letter_bit(prefix).is_some_and(|bit| self.letters & bit == 0);
+        let declared = !undeclared_letter
+            && match self.find_prefix(prefix) {
+                Some(e) => self.has_uri(e, uri.as_str()),
+                None => fixed_namespace(prefix) == Some(uri.as_str()),
+            };
         if declared {
             return Ok(());
         }
@@ -277,9 +290,9 @@ impl Namespaces {
             ));
         }
         let key = prefix_key(prefix);
-        let same_element = self.entries.iter().rev().take_while(|e| e.depth == depth);
-        if let Some(e) = same_element
-            .clone()
+        if let Some(e) = self
+            .declared_at(depth)
+            .iter()
             .find(|e| self.has_prefix(e, prefix, key))
         {
             return if self.has_uri(e, uri.as_str()) {
@@ -290,6 +303,10 @@ impl Namespaces {
                 ))
             };
         }
+        if self.top_depth != depth {
+            self.top_start = self.entries.len();
+            self.top_depth = depth;
+        }
         let start = self.arena.len();
         self.arena.push_str(prefix);
         let mid = self.arena.len();
@@ -298,10 +315,13 @@ impl Namespaces {
             prefix: start..mid,
             key,
             uri: mid..self.arena.len(),
-            source: uri.source(),
+            // A key of a session read from is no key of the writer's: written as Dynamic.
+            source: match uri.source() {
+                StringSource::Session(_) => StringSource::Dynamic,
+                source => source,
+            },
             depth,
         });
-        self.top_depth = depth;
         self.letters |= letter_bit(prefix).unwrap_or(0);
         self.last = None;
         Ok(())
@@ -342,28 +362,20 @@ impl Namespaces {
         depth > 0 && self.top_depth == depth
     }
 
-    /// Number of declarations made at `depth` (the last ones).
-    pub(crate) fn count_at(&self, depth: usize) -> usize {
-        self.entries
-            .iter()
-            .rev()
-            .take_while(|e| e.depth == depth && depth > 0)
-            .count()
+    /// The entries made by the element at `depth` (empty unless it is the last to declare).
+    fn declared_at(&self, depth: usize) -> &[Entry] {
+        match self.declares_at(depth) {
+            true => &self.entries[self.top_start..],
+            false => &[],
+        }
     }
 
-    /// The `n`-th last declaration.
-    pub(crate) fn declaration(&self, from_end: usize) -> Declaration<'_> {
-        let e = &self.entries[self.entries.len() - from_end];
-        let text = self.uri_of(e);
-        let uri = match e.source {
-            StringSource::Inline => XmlString::inline(text),
-            StringSource::Static(k) => XmlString::from_static(text, k),
-            StringSource::Dynamic | StringSource::Session(_) => XmlString::dynamic(text),
-        };
-        Declaration {
+    /// The declarations made by the element at `depth`, in declaration order.
+    pub(crate) fn declarations(&self, depth: usize) -> impl Iterator<Item = Declaration<'_>> {
+        self.declared_at(depth).iter().map(|e| Declaration {
             prefix: self.prefix_of(e),
-            uri,
-        }
+            uri: XmlString::with_source(self.uri_of(e), e.source),
+        })
     }
 
     /// Leaves the element at `depth`.
@@ -385,6 +397,11 @@ impl Namespaces {
             }
         }
         self.top_depth = self.entries.last().map_or(0, |e| e.depth);
+        self.top_start = self
+            .entries
+            .iter()
+            .rposition(|e| e.depth != self.top_depth)
+            .map_or(0, |i| i + 1);
         self.letters = self
             .entries
             .iter()

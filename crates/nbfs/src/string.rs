@@ -40,18 +40,56 @@ enum Kind {
 }
 
 /// True for a non-empty string of bytes in 0x40..=0x7F only (letters, `@`, `[\]^_`, backquote,
-/// `{|}~`, DEL): a name the writer never refuses, which most names are. A byte loop, so that a
-/// constructor given constant text can be evaluated at compile time.
+/// `{|}~`, DEL): a name the writer never refuses, which most names are. A `const fn`, so that
+/// a constructor given constant text is evaluated at compile time.
+#[inline]
 pub(crate) const fn is_plain_name_text(text: &str) -> bool {
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] & 0xC0 != 0x40 {
-            return false;
+    !text.is_empty() && every_byte_masked(text.as_bytes(), 0xC0, 0x40)
+}
+
+/// True when every byte `x` of `b` has `x & mask == want`. Tests words (overlapping at the
+/// ends) rather than bytes: the tail after the last whole word is a good part of the cost for
+/// the names and short values this is asked about.
+#[inline]
+pub(crate) const fn every_byte_masked(b: &[u8], mask: u8, want: u8) -> bool {
+    let (mask64, want64) = (u64::from_ne_bytes([mask; 8]), u64::from_ne_bytes([want; 8]));
+    let (mask32, want32) = (mask64 as u32, want64 as u32);
+    let n = b.len();
+    match n {
+        0 => true,
+        1..=3 => b[0] & mask == want && b[n / 2] & mask == want && b[n - 1] & mask == want,
+        4..=8 => half_at(b, 0) & mask32 == want32 && half_at(b, n - 4) & mask32 == want32,
+        _ => {
+            let mut at = 0;
+            while at + 8 <= n {
+                if word_at(b, at) & mask64 != want64 {
+                    return false;
+                }
+                at += 8;
+            }
+            word_at(b, n - 8) & mask64 == want64
         }
-        i += 1;
     }
-    !b.is_empty()
+}
+
+/// The 8 bytes of `b` at `at` as a little-endian word.
+#[inline(always)]
+const fn word_at(b: &[u8], at: usize) -> u64 {
+    let (_, rest) = b.split_at(at);
+    match rest.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => 0,
+    }
+}
+
+/// The 4 bytes of `b` at `at` as a little-endian half word.
+#[inline(always)]
+const fn half_at(b: &[u8], at: usize) -> u32 {
+    let (_, rest) = b.split_at(at);
+    match rest.first_chunk::<4>() {
+        Some(w) => u32::from_le_bytes(*w),
+        None => 0,
+    }
 }
 
 impl<'a> XmlString<'a> {

@@ -11,7 +11,7 @@ use super::Node;
 use crate::dictionary::Dictionary;
 use crate::record as r;
 use crate::session::WriterSession;
-use crate::string::{StringSource, XmlString};
+use crate::string::{every_byte_masked, XmlString};
 use crate::value::{DateTime, Decimal, Guid, TimeSpan};
 
 /// Size of .NET's node writer buffer.
@@ -42,12 +42,12 @@ fn utf16_len(s: &str) -> usize {
         .sum()
 }
 
-/// `<[u8]>::is_ascii` by words (see [`super::every_byte_masked`]): std's tests the bytes after
+/// `<[u8]>::is_ascii` by words (see [`every_byte_masked`]): std's tests the bytes after
 /// the last whole word one at a time, a good part of the cost for the tens of bytes text values
 /// and namespaces mostly are.
 #[inline]
 fn is_ascii(b: &[u8]) -> bool {
-    super::every_byte_masked(b, 0x80, 0)
+    every_byte_masked(b, 0x80, 0)
 }
 
 /// A two-byte record head followed by `s` (up to 16 bytes), zero-padded.
@@ -440,9 +440,9 @@ impl<'a> BinaryNode<'a> {
 
     /// The wire key `s` is written with, adding it to the session if it belongs there.
     fn key(&mut self, s: XmlString<'_>) -> Option<u32> {
-        match s.source() {
-            StringSource::Inline => None,
-            StringSource::Static(k) if self.dictionary.is_some() => Some(k),
+        match s.static_key() {
+            Some(k) if self.dictionary.is_some() => Some(k),
+            _ if !s.is_dictionary() => None,
             _ => self.session.as_deref_mut()?.key_for(s.as_str()),
         }
     }

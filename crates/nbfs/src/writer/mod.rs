@@ -13,7 +13,7 @@ use crate::error::EncodeError;
 use crate::reader::{XMLNS_NAMESPACE, XML_NAMESPACE};
 use crate::record::{self as r, ArrayType};
 use crate::session::WriterSession;
-use crate::string::XmlString;
+use crate::string::{every_byte_masked, is_plain_name_text, XmlString};
 use crate::value::{DateTime, Decimal, Guid, TimeSpan, Value};
 use binary::BinaryNode;
 use namespaces::Namespaces;
@@ -872,39 +872,18 @@ const NAME_BYTE_OK: [bool; 256] = {
     ok
 };
 
-/// True when every byte of `b` is in 0x40..=0x7F (letters, `@`, `[\]^_`, backquote, `{|}~`, DEL),
-/// which [`check_name`] never refuses: most names.
+/// True when every byte of `b` is in 0x40..=0x7F, which [`check_name`] never refuses: most
+/// names (see [`is_plain_name_text`]).
 #[inline]
 fn letters_only(b: &[u8]) -> bool {
     every_byte_masked(b, 0xC0, 0x40)
-}
-
-/// True when every byte `x` of `b` has `x & mask == want`. Tests words (overlapping at the
-/// ends) rather than bytes: the tail after the last whole word is a good part of the cost for
-/// the names and short values this is asked about.
-#[inline]
-fn every_byte_masked(b: &[u8], mask: u8, want: u8) -> bool {
-    let spread = |byte: u8| u64::from(byte) * 0x0101_0101_0101_0101;
-    let (mask64, want64) = (spread(mask), spread(want));
-    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes")) & mask64 == want64;
-    let half = |c: &[u8]| {
-        u32::from_le_bytes(c.try_into().expect("4 bytes")) & mask64 as u32 == want64 as u32
-    };
-    let n = b.len();
-    match n {
-        0 => true,
-        1..=3 => [b[0], b[n / 2], b[n - 1]].iter().all(|&x| x & mask == want),
-        4..=8 => half(&b[..4]) && half(&b[n - 4..]),
-        _ => b.chunks_exact(8).all(word) && word(&b[n - 8..]),
-    }
 }
 
 /// True for a non-empty name [`check_name`] accepts at a glance (see [`letters_only`]): known
 /// from its constructor, or tested here.
 #[inline(always)]
 fn plain(name: XmlString<'_>) -> bool {
-    let s = name.as_str();
-    name.is_plain_name() || (!s.is_empty() && letters_only(s.as_bytes()))
+    name.is_plain_name() || is_plain_name_text(name.as_str())
 }
 
 /// True when `s` holds a character [`check_name`] refuses: a table lookup per byte for ASCII
@@ -1012,7 +991,7 @@ mod tests {
             .collect();
         names.extend(["", "a", "Line1", "Zürich", "OrderLine", "é", "x y"].map(String::from));
         for name in &names {
-            let runtime = !name.is_empty() && letters_only(name.as_bytes());
+            let runtime = !name.is_empty() && name.bytes().all(|b| (0x40..0x80).contains(&b));
             for s in [XmlString::dynamic(name), XmlString::from_static(name, 2)] {
                 assert_eq!(s.is_plain_name(), runtime, "{name:?}");
                 assert_eq!(plain(s), runtime, "{name:?}");

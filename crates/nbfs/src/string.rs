@@ -22,22 +22,21 @@ pub enum StringSource {
 #[derive(Clone, Copy)]
 pub struct XmlString<'a> {
     text: &'a str,
-    /// [`StringSource`] as a kind and a key (one word less than the enum beside a flag).
-    kind: Kind,
-    key: u32,
-    /// Known to be a name the writer takes without a closer look (see [`is_plain_name_text`]):
-    /// found by the dictionary-string constructors, which serializers call with constant text.
-    plain: bool,
+    /// The [`StringSource`] and a flag packed in one word (copied as one, as strings are a lot):
+    /// the key in the low 32 bits, the [`Kind`] above it, and [`PLAIN`].
+    identity: u64,
 }
 
-/// [`StringSource`] without its key.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Inline,
-    Static,
-    Dynamic,
-    Session,
-}
+/// [`StringSource`] without its key, as stored in [`XmlString::identity`] (bits 32–39).
+const INLINE: u64 = 0;
+const STATIC: u64 = 1 << 32;
+const DYNAMIC: u64 = 2 << 32;
+const SESSION: u64 = 3 << 32;
+const KIND: u64 = 0xFF << 32;
+/// [`XmlString::identity`] flag: the text is known to be a name the writer takes without a
+/// closer look (see [`is_plain_name_text`]), as found by the dictionary-string constructors,
+/// which serializers call with constant text.
+const PLAIN: u64 = 1 << 40;
 
 /// True for a non-empty string of bytes in 0x40..=0x7F only (letters, `@`, `[\]^_`, backquote,
 /// `{|}~`, DEL): a name the writer never refuses, which most names are. A `const fn`, so that
@@ -93,48 +92,55 @@ const fn half_at(b: &[u8], at: usize) -> u32 {
 }
 
 impl<'a> XmlString<'a> {
-    const fn new(text: &'a str, kind: Kind, key: u32, plain: bool) -> Self {
+    const fn new(text: &'a str, kind: u64, key: u32, plain: bool) -> Self {
+        let plain = if plain { PLAIN } else { 0 };
         Self {
             text,
-            kind,
-            key,
-            plain,
+            identity: key as u64 | kind | plain,
         }
     }
 
     /// A plain string, written inline.
     pub const fn inline(text: &'a str) -> Self {
-        Self::new(text, Kind::Inline, 0, false)
+        Self::new(text, INLINE, 0, false)
     }
 
     /// A dictionary string not in the static dictionary: session table if any, else inline.
     pub const fn dynamic(text: &'a str) -> Self {
-        Self::new(text, Kind::Dynamic, 0, is_plain_name_text(text))
+        Self::new(text, DYNAMIC, 0, is_plain_name_text(text))
     }
 
     /// An entry of the static dictionary with the even wire key `key`.
     pub const fn from_static(text: &'a str, key: u32) -> Self {
-        Self::new(text, Kind::Static, key, is_plain_name_text(text))
+        Self::new(text, STATIC, key, is_plain_name_text(text))
     }
 
     /// A string of this source, its text not examined (as a name read or a namespace copied).
     pub(crate) const fn with_source(text: &'a str, source: StringSource) -> Self {
         match source {
             StringSource::Inline => Self::inline(text),
-            StringSource::Static(k) => Self::new(text, Kind::Static, k, false),
-            StringSource::Dynamic => Self::new(text, Kind::Dynamic, 0, false),
-            StringSource::Session(k) => Self::new(text, Kind::Session, k, false),
+            StringSource::Static(k) => Self::new(text, STATIC, k, false),
+            StringSource::Dynamic => Self::new(text, DYNAMIC, 0, false),
+            StringSource::Session(k) => Self::new(text, SESSION, k, false),
         }
     }
 
     pub(crate) const fn from_session(text: &'a str, key: u32) -> Self {
-        Self::new(text, Kind::Session, key, false)
+        Self::new(text, SESSION, key, false)
     }
 
     /// True when the text is known to be a name made of the bytes [`is_plain_name_text`] accepts.
     #[inline(always)]
     pub(crate) const fn is_plain_name(&self) -> bool {
-        self.plain
+        self.identity & PLAIN != 0
+    }
+
+    const fn kind(&self) -> u64 {
+        self.identity & KIND
+    }
+
+    const fn wire_key(&self) -> u32 {
+        self.identity as u32
     }
 
     /// The text.
@@ -145,33 +151,33 @@ impl<'a> XmlString<'a> {
     /// Where the string comes from.
     #[inline]
     pub const fn source(&self) -> StringSource {
-        match self.kind {
-            Kind::Inline => StringSource::Inline,
-            Kind::Static => StringSource::Static(self.key),
-            Kind::Dynamic => StringSource::Dynamic,
-            Kind::Session => StringSource::Session(self.key),
+        match self.kind() {
+            STATIC => StringSource::Static(self.wire_key()),
+            DYNAMIC => StringSource::Dynamic,
+            SESSION => StringSource::Session(self.wire_key()),
+            _ => StringSource::Inline,
         }
     }
 
     /// The wire key it was read with or will be written with, if it is a dictionary entry.
     pub const fn key(&self) -> Option<u32> {
-        match self.kind {
-            Kind::Static | Kind::Session => Some(self.key),
-            Kind::Inline | Kind::Dynamic => None,
+        match self.kind() {
+            STATIC | SESSION => Some(self.wire_key()),
+            _ => None,
         }
     }
 
     /// The even key, if this is an entry of the static dictionary.
     pub const fn static_key(&self) -> Option<u32> {
-        match self.kind {
-            Kind::Static => Some(self.key),
+        match self.kind() {
+            STATIC => Some(self.wire_key()),
             _ => None,
         }
     }
 
     /// True unless the string is plain (written inline whatever dictionaries the writer has).
     pub const fn is_dictionary(&self) -> bool {
-        !matches!(self.kind, Kind::Inline)
+        self.kind() != INLINE
     }
 }
 

@@ -189,23 +189,22 @@ pub struct Reader<'a> {
     dictionary: Option<&'a dyn Dictionary>,
     session: Option<&'a ReaderSession>,
     quotas: Quotas,
-    /// Namespace declarations in scope, innermost last.
-    namespaces: Vec<(&'a str, XmlString<'a>)>,
-    /// For each open element, the length of `namespaces` before its declarations.
-    open: Vec<usize>,
+    /// Namespace declarations in scope, innermost last, each with the depth of the element
+    /// that made it (0 for a fragment's bindings).
+    namespaces: Vec<Binding<'a>>,
+    /// Number of open elements.
+    depth: usize,
     attributes: Vec<Attribute<'a>>,
     /// A WithEndElement text record was returned; its EndElement comes next.
     pending_end: bool,
-    /// Declarations to drop at the next call (those of an element just ended, or of an Array):
-    /// they stay in scope while the caller looks at the event.
+    /// Depth of the element just ended (or of an Array) whose declarations are dropped at the
+    /// next call: they stay in scope while the caller looks at the event.
     ended_scope: Option<usize>,
     /// Reading the content of an element opened before the input starts: an EndElement at
     /// depth 0 ends the input.
     fragment: bool,
     /// The fragment's closing EndElement was read.
     fragment_done: bool,
-    /// Length of `namespaces` before the element being read declared anything.
-    scope_start: usize,
     /// The current node, as `read` left it.
     element: Element<'a>,
     value: Value<'a>,
@@ -217,6 +216,15 @@ pub struct Reader<'a> {
     /// The last prefix an element was resolved with, and its namespace, while the
     /// declarations in scope stay the same (elements in a row mostly share their prefix).
     last_binding: Option<(&'a str, XmlString<'a>)>,
+}
+
+/// A namespace declaration in scope.
+#[derive(Clone, Copy)]
+struct Binding<'a> {
+    prefix: &'a str,
+    namespace: XmlString<'a>,
+    /// Depth of the element that declared it.
+    depth: usize,
 }
 
 /// Size of [`Reader`]'s cache of recent names.
@@ -237,15 +245,15 @@ impl<'a> Reader<'a> {
             dictionary: None,
             session: None,
             quotas: Quotas::default(),
-            // Room for a typical SOAP message, so reading one does not grow these step by step.
+            // Room for a typical SOAP message's declarations; attributes (rarer than elements
+            // in most bodies) get room when the first is read.
             namespaces: Vec::with_capacity(16),
-            open: Vec::with_capacity(16),
-            attributes: Vec::with_capacity(8),
+            depth: 0,
+            attributes: Vec::new(),
             pending_end: false,
             ended_scope: None,
             fragment: false,
             fragment_done: false,
-            scope_start: 0,
             element: Element {
                 prefix: "",
                 local_name: XmlString::inline(""),
@@ -284,7 +292,12 @@ impl<'a> Reader<'a> {
         mut self,
         namespaces: impl IntoIterator<Item = (&'a str, XmlString<'a>)>,
     ) -> Self {
-        self.namespaces.extend(namespaces);
+        self.namespaces
+            .extend(namespaces.into_iter().map(|(prefix, namespace)| Binding {
+                prefix,
+                namespace,
+                depth: 0,
+            }));
         self.fragment = true;
         self
     }
@@ -310,7 +323,7 @@ impl<'a> Reader<'a> {
 
     /// Number of elements open.
     pub fn depth(&self) -> usize {
-        self.open.len()
+        self.depth
     }
 
     /// Attributes and namespace declarations of the last [`Event::StartElement`] or
@@ -327,18 +340,18 @@ impl<'a> Reader<'a> {
 
     /// The namespace declarations in scope, outermost first (later ones shadow earlier ones).
     pub fn namespaces_in_scope(&self) -> impl Iterator<Item = (&'a str, XmlString<'a>)> + '_ {
-        self.namespaces.iter().copied()
+        self.namespaces.iter().map(|b| (b.prefix, b.namespace))
     }
 
     /// The namespace `prefix` is bound to at the current position.
     pub fn lookup_namespace(&self, prefix: &str) -> Option<XmlString<'a>> {
-        if let Some((_, ns)) = self
+        if let Some(b) = self
             .namespaces
             .iter()
             .rev()
-            .find(|(p, _)| crate::string::short_eq(p.as_bytes(), prefix.as_bytes()))
+            .find(|b| crate::string::short_eq(b.prefix.as_bytes(), prefix.as_bytes()))
         {
-            return Some(*ns);
+            return Some(b.namespace);
         }
         match prefix {
             "" => Some(XmlString::inline("")),
@@ -404,15 +417,14 @@ impl<'a> Reader<'a> {
     /// all the ways of reading a node have joined.
     #[inline(always)]
     fn step<T>(&mut self, emit: impl FnOnce(&mut Self, NodeType) -> T) -> Result<T, DecodeError> {
-        if let Some(len) = self.ended_scope.take() {
-            if len < self.namespaces.len() {
-                self.namespaces.truncate(len);
-                self.last_binding = None;
+        if let Some(depth) = self.ended_scope.take() {
+            if self.namespaces.last().is_some_and(|b| b.depth >= depth) {
+                self.drop_scope(depth);
             }
         }
         if self.pending_end {
             self.pending_end = false;
-            if self.fragment && self.open.is_empty() {
+            if self.fragment && self.depth == 0 {
                 self.fragment_done = true;
                 return Ok(emit(self, NodeType::None));
             }
@@ -423,7 +435,7 @@ impl<'a> Reader<'a> {
             return Ok(emit(self, NodeType::None));
         }
         let Some(t) = self.cur.peek() else {
-            return match (self.open.len(), self.fragment) {
+            return match (self.depth, self.fragment) {
                 (0, false) => Ok(emit(self, NodeType::None)),
                 (n, _) => Err(self
                     .cur
@@ -434,7 +446,7 @@ impl<'a> Reader<'a> {
         self.cur.u8()?;
         match t {
             r::END_ELEMENT => {
-                if self.open.is_empty() {
+                if self.depth == 0 {
                     if self.fragment {
                         self.fragment_done = true;
                         return Ok(emit(self, NodeType::None));
@@ -454,13 +466,13 @@ impl<'a> Reader<'a> {
             }
             _ if r::is_element(t) => {
                 let element = self.start_element(t, at)?;
-                self.open.push(self.scope_start);
+                self.depth += 1;
                 // Stored last: the event is then built from these values, not read back.
                 self.element = element;
                 Ok(emit(self, NodeType::StartElement))
             }
             _ if r::is_text(t) => {
-                if self.open.is_empty() && !self.fragment {
+                if self.depth == 0 && !self.fragment {
                     let node = self.text_outside_root(t, at)?;
                     return Ok(emit(self, node));
                 }
@@ -496,7 +508,7 @@ impl<'a> Reader<'a> {
         let Some(t) = self.cur.peek() else {
             return Ok(false);
         };
-        if self.pending_end || self.open.is_empty() {
+        if self.pending_end || self.depth == 0 {
             return Ok(false);
         }
         let at = self.cur.position();
@@ -543,7 +555,17 @@ impl<'a> Reader<'a> {
     }
 
     fn end_element(&mut self) {
-        self.ended_scope = self.open.pop();
+        self.ended_scope = Some(self.depth);
+        self.depth -= 1;
+    }
+
+    /// Drops the declarations made at `depth` and deeper.
+    #[inline(never)]
+    fn drop_scope(&mut self, depth: usize) {
+        while self.namespaces.last().is_some_and(|b| b.depth >= depth) {
+            self.namespaces.pop();
+        }
+        self.last_binding = None;
     }
 
     /// Reads an element record and its attributes; declarations stay in scope from
@@ -551,7 +573,7 @@ impl<'a> Reader<'a> {
     /// element stored and copied right after in wider pieces stalls).
     #[inline(always)]
     fn start_element(&mut self, t: u8, at: usize) -> Result<Element<'a>, DecodeError> {
-        if self.open.len() >= self.quotas.max_depth {
+        if self.depth >= self.quotas.max_depth {
             return Err(self
                 .cur
                 .error_at(at, K::DepthExceeded(self.quotas.max_depth)));
@@ -570,7 +592,6 @@ impl<'a> Reader<'a> {
         if local_name.as_str().is_empty() {
             return Err(self.cur.error_at(at, K::InvalidName("empty element name")));
         }
-        self.scope_start = self.namespaces.len();
         self.read_attributes()?;
         let namespace = match self.last_binding {
             Some((p, ns)) if crate::string::short_eq(p.as_bytes(), prefix.as_bytes()) => ns,
@@ -718,7 +739,11 @@ impl<'a> Reader<'a> {
     }
 
     fn xmlns(&mut self, prefix: &'a str, namespace: XmlString<'a>) -> Attribute<'a> {
-        self.namespaces.push((prefix, namespace));
+        self.namespaces.push(Binding {
+            prefix,
+            namespace,
+            depth: self.depth + 1,
+        });
         self.last_binding = None;
         Attribute::Xmlns { prefix, namespace }
     }
@@ -806,7 +831,7 @@ impl<'a> Reader<'a> {
             ));
         }
         self.element = self.start_element(et, at)?;
-        self.ended_scope = Some(self.scope_start);
+        self.ended_scope = Some(self.depth + 1);
         let end_at = self.cur.position();
         let end = self.cur.u8()?;
         if end != r::END_ELEMENT {

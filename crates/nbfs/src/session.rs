@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::cursor::{mb31_len, write_mb31, Cursor};
 use crate::error::{DecodeError, DecodeErrorKind as K};
 use crate::string::short_eq;
-use hashbrown::hash_table::{Entry, HashTable};
+use hashbrown::HashTable;
 
 /// WCF's default `MaxSessionSize`: bytes of strings a session may hold per direction.
 pub const DEFAULT_SESSION_QUOTA: usize = 2048;
@@ -204,15 +204,13 @@ impl WriterSession {
     #[inline(never)]
     pub(crate) fn key_for(&mut self, text: &str) -> Option<u32> {
         let strings = &self.strings;
-        let entry = self.index.entry(
-            hash(text.as_bytes()),
-            |&i| short_eq(strings[i as usize].as_bytes(), text.as_bytes()),
-            |&i| hash(strings[i as usize].as_bytes()),
-        );
-        let vacant = match entry {
-            Entry::Occupied(found) => return Some(2 * *found.get() + 1),
-            Entry::Vacant(vacant) => vacant,
-        };
+        let h = hash(text.as_bytes());
+        // A plain lookup first: most strings of a message were added by earlier ones.
+        if let Some(&found) = self.index.find(h, |&i| {
+            short_eq(strings[i as usize].as_bytes(), text.as_bytes())
+        }) {
+            return Some(2 * found + 1);
+        }
         let cost = text.len() + mb31_len(text.len() as u32);
         if cost > self.budget || text.len() > i32::MAX as usize {
             self.budget = 0;
@@ -220,7 +218,9 @@ impl WriterSession {
         }
         self.budget -= cost;
         let position = self.strings.len() as u32;
-        vacant.insert(position);
+        let strings = &self.strings;
+        self.index
+            .insert_unique(h, position, |&i| hash(strings[i as usize].as_bytes()));
         self.strings.push(text.into());
         Some(2 * position + 1)
     }

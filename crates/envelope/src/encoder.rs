@@ -4,8 +4,8 @@
 
 use bytes::Bytes;
 use soapws_nbfs::{
-    DecodeError, EncodeError, Nbfs, Quotas, Reader, ReaderSession, Writer, WriterSession,
-    DEFAULT_SESSION_QUOTA,
+    DecodeError, EncodeError, Nbfs, Quotas, Reader, ReaderBuffers, ReaderSession, Writer,
+    WriterSession, DEFAULT_SESSION_QUOTA,
 };
 
 use crate::headers::Headers;
@@ -124,6 +124,8 @@ pub struct MessageEncoder {
     quotas: Quotas,
     reader_session: ReaderSession,
     writer_session: WriterSession,
+    /// The vectors of the reader of the last message's envelope, for the next one's.
+    reader_buffers: ReaderBuffers,
 }
 
 impl MessageEncoder {
@@ -139,6 +141,7 @@ impl MessageEncoder {
             quotas,
             reader_session: ReaderSession::with_quota(session_quota),
             writer_session: WriterSession::with_quota(session_quota),
+            reader_buffers: ReaderBuffers::default(),
         }
     }
 
@@ -185,14 +188,22 @@ impl MessageEncoder {
     pub fn decode(&mut self, bytes: Bytes) -> Result<Message, MessageError> {
         match self.encoding {
             Encoding::Text => decode_text(bytes, self.quotas),
-            Encoding::Binary => decode_binary(bytes, 0, None, self.quotas),
+            Encoding::Binary => {
+                decode_binary(bytes, 0, None, self.quotas, &mut self.reader_buffers)
+            }
             Encoding::BinarySession => {
                 let start = self
                     .reader_session
                     .read_table(&bytes)
                     .map_err(MessageError::Session)?;
                 let snapshot = self.reader_session.clone();
-                decode_binary(bytes, start, Some(snapshot), self.quotas)
+                decode_binary(
+                    bytes,
+                    start,
+                    Some(snapshot),
+                    self.quotas,
+                    &mut self.reader_buffers,
+                )
             }
         }
     }
@@ -260,14 +271,17 @@ fn parse_envelope<R: XmlRead>(
     ))
 }
 
+/// Decodes a binary message from `start` (past any session table), reading its envelope with
+/// `buffers` and leaving them there for the next message.
 fn decode_binary(
     bytes: Bytes,
     start: usize,
     session: Option<ReaderSession>,
     quotas: Quotas,
+    buffers: &mut ReaderBuffers,
 ) -> Result<Message, MessageError> {
     let (headers, body) = {
-        let mut reader = Reader::new(&bytes[start..])
+        let mut reader = Reader::with_buffers(&bytes[start..], std::mem::take(buffers))
             .with_base_offset(start)
             .with_dictionary(&Nbfs)
             .with_quotas(quotas);
@@ -275,14 +289,16 @@ fn decode_binary(
             reader = reader.with_session(s);
         }
         let mut r = BinaryXmlReader::new(reader).with_quotas(quotas);
-        parse_envelope(&mut r, |r| {
+        let envelope = parse_envelope(&mut r, |r| {
             let namespaces = r
                 .inner()
                 .namespaces_in_scope()
                 .map(|(p, ns)| (scoped(p), scoped(ns.as_str()), ns.source()))
                 .collect();
             (r.offset(), namespaces)
-        })?
+        })?;
+        *buffers = r.into_buffers();
+        envelope
     };
     Ok(received(
         headers,

@@ -219,12 +219,40 @@ pub struct Reader<'a> {
 }
 
 /// A namespace declaration in scope.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 struct Binding<'a> {
     prefix: &'a str,
     namespace: XmlString<'a>,
     /// Depth of the element that declared it.
     depth: usize,
+}
+
+/// The vectors a [`Reader`] fills as it reads, emptied, for a later reader to reuse (a
+/// connection reading one message after another then allocates them once): see
+/// [`Reader::with_buffers`] and [`Reader::into_buffers`].
+#[derive(Debug, Clone, Default)]
+pub struct ReaderBuffers {
+    namespaces: Vec<Binding<'static>>,
+    attributes: Vec<Attribute<'static>>,
+}
+
+impl ReaderBuffers {
+    /// Room for a typical SOAP message's declarations; attributes (rarer than elements in most
+    /// bodies) get room when the first is read.
+    fn new() -> Self {
+        Self {
+            namespaces: Vec::with_capacity(16),
+            attributes: Vec::new(),
+        }
+    }
+}
+
+/// `v` emptied, as a vector of another lifetime, keeping its allocation: the standard library
+/// collects a vector's own iterator in place when the items have the same layout (`empty`,
+/// never called, makes an item of the new lifetime).
+fn recycle<T, U>(mut v: Vec<T>, empty: fn(T) -> U) -> Vec<U> {
+    v.clear();
+    v.into_iter().map(empty).collect()
 }
 
 /// Size of [`Reader`]'s cache of recent names.
@@ -240,16 +268,20 @@ fn name_slot(bytes: &[u8]) -> usize {
 impl<'a> Reader<'a> {
     /// A reader with no dictionary (plain [MC-NBFX]) and WCF's default quotas.
     pub fn new(input: &'a [u8]) -> Self {
+        Self::with_buffers(input, ReaderBuffers::new())
+    }
+
+    /// Like [`Reader::new`], filling `buffers` (from [`Reader::into_buffers`]) rather than
+    /// allocating its own.
+    pub fn with_buffers(input: &'a [u8], buffers: ReaderBuffers) -> Self {
         Self {
             cur: Cursor::new(input, 0),
             dictionary: None,
             session: None,
             quotas: Quotas::default(),
-            // Room for a typical SOAP message's declarations; attributes (rarer than elements
-            // in most bodies) get room when the first is read.
-            namespaces: Vec::with_capacity(16),
+            namespaces: buffers.namespaces,
             depth: 0,
-            attributes: Vec::new(),
+            attributes: buffers.attributes,
             pending_end: false,
             ended_scope: None,
             fragment: false,
@@ -264,6 +296,22 @@ impl<'a> Reader<'a> {
             array: (ArrayType::Bool, &[]),
             recent_names: [""; RECENT_NAMES],
             last_binding: None,
+        }
+    }
+
+    /// The reader's vectors, emptied, for [`Reader::with_buffers`].
+    #[inline]
+    pub fn into_buffers(self) -> ReaderBuffers {
+        ReaderBuffers {
+            namespaces: recycle(self.namespaces, |_| Binding {
+                prefix: "",
+                namespace: XmlString::inline(""),
+                depth: 0,
+            }),
+            attributes: recycle(self.attributes, |_| Attribute::Xmlns {
+                prefix: "",
+                namespace: XmlString::inline(""),
+            }),
         }
     }
 
@@ -1007,5 +1055,36 @@ impl<'a> Reader<'a> {
             }
             items.push(self.text_value(t, at)?);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `<a xmlns:p="u" p:x="1"><b/></a>`: a declaration and an attribute.
+    const DOC: [u8; 15] = [
+        0x40, 0x01, b'a', 0x09, 0x01, b'p', 0x01, b'u', 0x35, 0x01, b'x', 0x82, 0x40, 0x01, b'b',
+    ];
+
+    fn events(reader: &mut Reader<'_>) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(e) = reader.next_event().unwrap() {
+            out.push(format!("{e:?} {:?}", reader.attributes()));
+        }
+        out
+    }
+
+    #[test]
+    fn buffers_are_handed_on_empty_with_their_allocations() {
+        let mut doc = DOC.to_vec();
+        doc.extend([0x01, 0x01]);
+        let mut first = Reader::new(&doc);
+        let expected = events(&mut first);
+        let buffers = first.into_buffers();
+        assert!(buffers.namespaces.is_empty() && buffers.namespaces.capacity() >= 16);
+        assert!(buffers.attributes.is_empty() && buffers.attributes.capacity() >= 2);
+        let mut second = Reader::with_buffers(&doc, buffers);
+        assert_eq!(events(&mut second), expected);
     }
 }

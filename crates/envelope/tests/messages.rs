@@ -243,6 +243,45 @@ fn element_values_of_every_shape_read_alike_in_every_encoding() {
 }
 
 #[test]
+fn element_values_after_comments_read_alike_in_every_encoding() {
+    let sent = Message::one_way("urn:comments", |w: &mut Writer<'_>| {
+        w.start_element(None, XmlString::dynamic("Values"), None)?;
+        for (name, value) in [("a", Value::Int32(5)), ("b", Value::Str("x"))] {
+            w.comment("before")?;
+            w.start_element(None, XmlString::dynamic(name), None)?;
+            w.value(&value)?;
+            w.end_element()?;
+        }
+        w.end_element()
+    });
+    for encoding in [Encoding::Text, Encoding::Binary, Encoding::BinarySession] {
+        let m = MessageEncoder::new(encoding)
+            .decode(Bytes::from(
+                MessageEncoder::new(encoding).encode(&sent).unwrap(),
+            ))
+            .unwrap();
+        let mut r = m.body_reader().unwrap();
+        r.read_start_element("Values", "").unwrap();
+        assert_eq!(
+            r.read_element_value("int", |v| v.to_i32()).unwrap(),
+            5,
+            "{encoding:?}"
+        );
+        assert_eq!(r.read_element_string().unwrap(), "x", "{encoding:?}");
+        for result in [
+            r.read_element_string().map(|_| ()),
+            r.read_element_value("int", |v| v.to_i32()).map(|_| ()),
+        ] {
+            assert!(
+                matches!(result, Err(XmlError::Unexpected { .. })),
+                "{encoding:?}"
+            );
+        }
+        r.read_end_element().unwrap();
+    }
+}
+
+#[test]
 fn session_encoding_puts_action_to_and_body_names_in_the_string_table() {
     let mut enc = MessageEncoder::new(Encoding::BinarySession);
     let first = enc.encode(&order_request()).unwrap();

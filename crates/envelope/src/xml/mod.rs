@@ -113,8 +113,9 @@ pub trait XmlRead {
     }
 
     /// A shortcut for the commonest element, one whose content is a single text node: on its
-    /// start tag, gives `f` the text and moves past the end tag. Readers that cannot tell cheaply
-    /// hand `f` back (`Ok(Err(f))`) without moving, and the caller reads node by node.
+    /// start tag, gives `f` the text and moves past the end tag. Anywhere else, and where they
+    /// cannot tell cheaply, readers hand `f` back (`Ok(Err(f))`) without moving, and the caller
+    /// reads node by node.
     fn read_text_element<T, F: FnOnce(&Value<'_>) -> T>(
         &mut self,
         f: F,
@@ -184,14 +185,19 @@ pub trait XmlReadExt: XmlRead {
         kind: &'static str,
         f: impl FnOnce(&Value<'_>) -> Option<T>,
     ) -> Result<T, XmlError> {
-        if self.skip_to_content()? != Some(NodeKind::StartElement) {
-            return Err(self.unexpected("a start tag"));
-        }
         let invalid = |v: &Value<'_>| XmlError::InvalidValue {
             text: v.to_text(),
             kind,
         };
+        // Tried first where the reader is: mostly on the start tag already, with nothing to skip.
         let f = match self.read_text_element(|v| f(v).ok_or_else(|| invalid(v)))? {
+            Ok(value) => return value,
+            Err(f) => f,
+        };
+        if self.skip_to_content()? != Some(NodeKind::StartElement) {
+            return Err(self.unexpected("a start tag"));
+        }
+        let f = match self.read_text_element(f)? {
             Ok(value) => return value,
             Err(f) => f,
         };
@@ -214,6 +220,10 @@ pub trait XmlReadExt: XmlRead {
 
     /// On a start element: reads its text content as a string and moves past the end tag.
     fn read_element_string(&mut self) -> Result<String, XmlError> {
+        // As in `read_element_value`: the shortcut first, then skipping and the shortcut again.
+        if let Ok(text) = self.read_text_element(|v| v.to_text())? {
+            return Ok(text);
+        }
         if self.skip_to_content()? != Some(NodeKind::StartElement) {
             return Err(self.unexpected("a start tag"));
         }

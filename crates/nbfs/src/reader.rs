@@ -689,6 +689,9 @@ impl<'a> Reader<'a> {
         Ok(name)
     }
 
+    /// A DictionaryString field: a key resolved in the dictionary or the session. Inlined: the
+    /// call and its returned `Result` had cost about as much as the lookup.
+    #[inline(always)]
     fn dictionary_string(&mut self) -> Result<XmlString<'a>, DecodeError> {
         let at = self.cur.position();
         let key = self.cur.mb31()?;

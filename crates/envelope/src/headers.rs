@@ -312,9 +312,11 @@ enum Addressing {
     Other,
 }
 
-/// `s` without surrounding white space (reusing it when it has none).
+/// `s` without surrounding white space (reusing it when it has none, which an ASCII character
+/// other than white space at each end tells without a closer look).
 fn trimmed(s: String) -> String {
-    if s.trim().len() == s.len() {
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !char::from(b).is_whitespace());
+    if plain(s.as_bytes().first()) && plain(s.as_bytes().last()) || s.trim().len() == s.len() {
         s
     } else {
         s.trim().to_owned()
@@ -427,4 +429,29 @@ fn read_other(reader: &mut (impl XmlRead + ?Sized)) -> Result<Header, XmlError> 
         role,
         relay,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trimmed;
+
+    #[test]
+    fn trimmed_removes_the_white_space_str_trim_removes() {
+        for s in [
+            "",
+            " ",
+            "x",
+            " x",
+            "x\t",
+            "\u{b}x",
+            "x\u{c}",
+            "\u{a0}x\u{2003}",
+            "é",
+            "éx",
+            " é ",
+            "a b",
+        ] {
+            assert_eq!(trimmed(s.to_owned()), s.trim(), "{s:?}");
+        }
+    }
 }

@@ -2,10 +2,12 @@
 //! WebSocket message and back. One [`MessageEncoder`] per connection: the binary session
 //! encoder keeps the connection's reader and writer string tables.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use soapws_nbfs::{
-    DecodeError, EncodeError, Nbfs, Quotas, Reader, ReaderBuffers, ReaderSession, Writer,
-    WriterSession, DEFAULT_SESSION_QUOTA,
+    DecodeError, EncodeError, Nbfs, Quotas, Reader, ReaderBuffers, ReaderSession, StringSource,
+    Writer, WriterSession, DEFAULT_SESSION_QUOTA,
 };
 
 use crate::headers::Headers;
@@ -124,8 +126,16 @@ pub struct MessageEncoder {
     quotas: Quotas,
     reader_session: ReaderSession,
     writer_session: WriterSession,
-    /// The vectors of the reader of the last message's envelope, for the next one's.
-    reader_buffers: ReaderBuffers,
+    carried: Carried,
+}
+
+/// What decoding a message leaves for the next one on the connection.
+#[derive(Debug, Clone, Default)]
+struct Carried {
+    /// The vectors of the reader of the envelope.
+    buffers: ReaderBuffers,
+    /// The namespaces in scope at the body (the same from one message to the next, mostly).
+    body_scope: Arc<[ScopedNamespace]>,
 }
 
 impl MessageEncoder {
@@ -141,7 +151,7 @@ impl MessageEncoder {
             quotas,
             reader_session: ReaderSession::with_quota(session_quota),
             writer_session: WriterSession::with_quota(session_quota),
-            reader_buffers: ReaderBuffers::default(),
+            carried: Carried::default(),
         }
     }
 
@@ -187,23 +197,15 @@ impl MessageEncoder {
     /// Decodes one received message: headers now, the body on demand.
     pub fn decode(&mut self, bytes: Bytes) -> Result<Message, MessageError> {
         match self.encoding {
-            Encoding::Text => decode_text(bytes, self.quotas),
-            Encoding::Binary => {
-                decode_binary(bytes, 0, None, self.quotas, &mut self.reader_buffers)
-            }
+            Encoding::Text => decode_text(bytes, self.quotas, &mut self.carried),
+            Encoding::Binary => decode_binary(bytes, 0, None, self.quotas, &mut self.carried),
             Encoding::BinarySession => {
                 let start = self
                     .reader_session
                     .read_table(&bytes)
                     .map_err(MessageError::Session)?;
                 let snapshot = self.reader_session.clone();
-                decode_binary(
-                    bytes,
-                    start,
-                    Some(snapshot),
-                    self.quotas,
-                    &mut self.reader_buffers,
-                )
+                decode_binary(bytes, start, Some(snapshot), self.quotas, &mut self.carried)
             }
         }
     }
@@ -212,7 +214,7 @@ impl MessageEncoder {
 /// Where the envelope parser found the body.
 struct BodyStart {
     offset: usize,
-    namespaces: Vec<ScopedNamespace>,
+    namespaces: Arc<[ScopedNamespace]>,
     empty: bool,
     is_fault: bool,
 }
@@ -221,7 +223,7 @@ struct BodyStart {
 /// the Body start tag and the namespaces in scope there.
 fn parse_envelope<R: XmlRead>(
     r: &mut R,
-    body_position: impl Fn(&R) -> (usize, Vec<ScopedNamespace>),
+    body_position: impl FnOnce(&R) -> (usize, Arc<[ScopedNamespace]>),
 ) -> Result<(Headers, BodyStart), MessageError> {
     r.advance()?;
     match r.move_to_content()? {
@@ -271,17 +273,37 @@ fn parse_envelope<R: XmlRead>(
     ))
 }
 
-/// Decodes a binary message from `start` (past any session table), reading its envelope with
-/// `buffers` and leaving them there for the next message.
+/// The namespaces in scope at a body, as `in_scope` lists them (prefix, namespace, source):
+/// `last` again when they are the same, else new ones, which become `last`.
+fn body_scope<'s>(
+    last: &mut Arc<[ScopedNamespace]>,
+    in_scope: impl Iterator<Item = (&'s str, &'s str, StringSource)> + Clone,
+) -> Arc<[ScopedNamespace]> {
+    let same = in_scope.clone().count() == last.len()
+        && in_scope
+            .clone()
+            .zip(last.iter())
+            .all(|((p, ns, source), (lp, lns, ls))| p == lp && ns == lns && source == *ls);
+    if !same {
+        *last = in_scope
+            .map(|(p, ns, source)| (scoped(p), scoped(ns), source))
+            .collect();
+    }
+    Arc::clone(last)
+}
+
+/// Decodes a binary message from `start` (past any session table), with what the last message
+/// left in `carried`.
 fn decode_binary(
     bytes: Bytes,
     start: usize,
     session: Option<ReaderSession>,
     quotas: Quotas,
-    buffers: &mut ReaderBuffers,
+    carried: &mut Carried,
 ) -> Result<Message, MessageError> {
     let (headers, body) = {
-        let mut reader = Reader::with_buffers(&bytes[start..], std::mem::take(buffers))
+        let buffers = std::mem::take(&mut carried.buffers);
+        let mut reader = Reader::with_buffers(&bytes[start..], buffers)
             .with_base_offset(start)
             .with_dictionary(&Nbfs)
             .with_quotas(quotas);
@@ -290,14 +312,14 @@ fn decode_binary(
         }
         let mut r = BinaryXmlReader::new(reader).with_quotas(quotas);
         let envelope = parse_envelope(&mut r, |r| {
-            let namespaces = r
-                .inner()
-                .namespaces_in_scope()
-                .map(|(p, ns)| (scoped(p), scoped(ns.as_str()), ns.source()))
-                .collect();
+            let in_scope = r.inner().namespaces_in_scope();
+            let namespaces = body_scope(
+                &mut carried.body_scope,
+                in_scope.map(|(p, ns)| (p, ns.as_str(), ns.source())),
+            );
             (r.offset(), namespaces)
         })?;
-        *buffers = r.into_buffers();
+        carried.buffers = r.into_buffers();
         envelope
     };
     Ok(received(
@@ -309,18 +331,19 @@ fn decode_binary(
     ))
 }
 
-fn decode_text(bytes: Bytes, quotas: Quotas) -> Result<Message, MessageError> {
+fn decode_text(
+    bytes: Bytes,
+    quotas: Quotas,
+    carried: &mut Carried,
+) -> Result<Message, MessageError> {
     let bytes = to_utf8(bytes)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| MessageError::Charset)?;
     check_xml_chars(text)?;
     let (headers, body) = {
         let mut r = TextXmlReader::new(text).with_quotas(quotas);
         parse_envelope(&mut r, |r| {
-            let namespaces = r
-                .namespaces()
-                .map(|(p, ns)| (scoped(p), scoped(ns), soapws_nbfs::StringSource::Inline))
-                .collect();
-            (r.offset(), namespaces)
+            let in_scope = r.namespaces().map(|(p, ns)| (p, ns, StringSource::Inline));
+            (r.offset(), body_scope(&mut carried.body_scope, in_scope))
         })?
     };
     Ok(received(headers, body, bytes, BodyEncoding::Text, quotas))

@@ -89,7 +89,7 @@ pub struct ReceivedBody {
     pub(crate) start: usize,
     pub(crate) encoding: BodyEncoding,
     /// Namespace declarations in scope at the body: (prefix, namespace, source).
-    pub(crate) namespaces: Vec<ScopedNamespace>,
+    pub(crate) namespaces: Arc<[ScopedNamespace]>,
     pub(crate) quotas: Quotas,
     pub(crate) empty: bool,
     pub(crate) is_fault: bool,

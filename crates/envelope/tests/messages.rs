@@ -442,6 +442,50 @@ fn unknown_headers_round_trip_between_encodings() {
     }
 }
 
+/// An envelope declaring `xmlns:p` as `ns`, whose body is `<p:x/>`, in `encoding`.
+fn envelope_declaring_p(encoding: Encoding, ns: &'static str) -> Vec<u8> {
+    let soap = XmlString::dynamic("http://www.w3.org/2003/05/soap-envelope");
+    let write = |w: &mut Writer<'_>| -> Result<(), soapws_nbfs::EncodeError> {
+        w.start_element(Some("s"), XmlString::dynamic("Envelope"), Some(soap))?;
+        w.xmlns(Some("p"), XmlString::dynamic(ns))?;
+        w.start_element(Some("s"), XmlString::dynamic("Body"), Some(soap))?;
+        w.start_element(
+            Some("p"),
+            XmlString::dynamic("x"),
+            Some(XmlString::dynamic(ns)),
+        )?;
+        w.end_element()?;
+        w.end_element()?;
+        w.end_element()
+    };
+    let mut w = match encoding {
+        Encoding::Text => Writer::text(Vec::new()),
+        _ => Writer::with_buffer(Vec::new()).dictionary(&soapws_nbfs::Nbfs),
+    };
+    write(&mut w).unwrap();
+    w.finish().unwrap()
+}
+
+/// The namespaces in scope at the body are kept from one message to the next while they stay
+/// the same; a message that declares others gets its own.
+#[test]
+fn each_body_sees_the_declarations_of_its_own_envelope() {
+    for encoding in [Encoding::Text, Encoding::Binary] {
+        let mut dec = MessageEncoder::new(encoding);
+        for ns in ["urn:one", "urn:one", "urn:two", "urn:one"] {
+            let m = dec
+                .decode(Bytes::from(envelope_declaring_p(encoding, ns)))
+                .unwrap();
+            let r = m.body_reader().unwrap();
+            assert_eq!(r.lookup_namespace("p"), Some(ns), "{encoding:?}");
+            assert!(
+                matches!(r.node(), Some(Node::StartElement(e)) if e.namespace == ns),
+                "{encoding:?}"
+            );
+        }
+    }
+}
+
 /// A byte array split over several Bytes records (as .NET's writer splits a `byte[]` whose
 /// length is not a multiple of 3) counts whole against MaxArrayLength, as .NET counts it.
 #[test]

@@ -387,7 +387,9 @@ impl<'a> Reader<'a> {
     }
 
     /// The namespace declarations in scope, outermost first (later ones shadow earlier ones).
-    pub fn namespaces_in_scope(&self) -> impl Iterator<Item = (&'a str, XmlString<'a>)> + '_ {
+    pub fn namespaces_in_scope(
+        &self,
+    ) -> impl Iterator<Item = (&'a str, XmlString<'a>)> + Clone + '_ {
         self.namespaces.iter().map(|b| (b.prefix, b.namespace))
     }
 

@@ -119,7 +119,7 @@ impl<'a> TextXmlReader<'a> {
     }
 
     /// The namespace bindings in scope, innermost last.
-    pub fn namespaces(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub fn namespaces(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
         self.namespaces.iter().map(|(p, u)| (*p, &**u))
     }
 

@@ -700,6 +700,9 @@ impl<'a> Reader<'a> {
         self.resolve_key(key, at)
     }
 
+    /// The string of dictionary key `key` (read at `at`): an even key's from the dictionary, an
+    /// odd key's from the session. Inlined as [`Reader::dictionary_string`] is.
+    #[inline(always)]
     fn resolve_key(&self, key: u32, at: usize) -> Result<XmlString<'a>, DecodeError> {
         if key % 2 == 0 {
             self.dictionary

@@ -675,12 +675,16 @@ impl<'a> Reader<'a> {
         self.name_string().map(XmlString::inline)
     }
 
-    /// A String record field holding a name or prefix. An equal name read before is returned
-    /// from the cache (the same text, borrowed from its earlier occurrence in the input).
+    /// A String record field holding a name or prefix. A one-letter name (a prefix mostly) is
+    /// the static letter; an equal name read before is returned from the cache (the same text,
+    /// borrowed from its earlier occurrence in the input).
     fn name_string(&mut self) -> Result<&'a str, DecodeError> {
         let len = self.cur.mb31()? as usize;
         let at = self.cur.position();
         let bytes = self.cur.take(len)?;
+        if let [c @ b'a'..=b'z'] = *bytes {
+            return Ok(r::letter(c - b'a'));
+        }
         let slot = name_slot(bytes);
         let recent = self.recent_names[slot];
         if crate::string::short_eq(recent.as_bytes(), bytes) {

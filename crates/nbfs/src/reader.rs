@@ -239,7 +239,7 @@ pub struct ReaderBuffers {
 impl ReaderBuffers {
     /// Room for a typical SOAP message's declarations; attributes (rarer than elements in most
     /// bodies) get room when the first is read.
-    fn new() -> Self {
+    fn with_room() -> Self {
         Self {
             namespaces: Vec::with_capacity(16),
             attributes: Vec::new(),
@@ -268,7 +268,7 @@ fn name_slot(bytes: &[u8]) -> usize {
 impl<'a> Reader<'a> {
     /// A reader with no dictionary (plain [MC-NBFX]) and WCF's default quotas.
     pub fn new(input: &'a [u8]) -> Self {
-        Self::with_buffers(input, ReaderBuffers::new())
+        Self::with_buffers(input, ReaderBuffers::with_room())
     }
 
     /// Like [`Reader::new`], filling `buffers` (from [`Reader::into_buffers`]) rather than
@@ -1075,8 +1075,9 @@ mod tests {
     use super::*;
 
     /// `<a xmlns:p="u" p:x="1"><b/></a>`: a declaration and an attribute.
-    const DOC: [u8; 15] = [
+    const DOC: [u8; 17] = [
         0x40, 0x01, b'a', 0x09, 0x01, b'p', 0x01, b'u', 0x35, 0x01, b'x', 0x82, 0x40, 0x01, b'b',
+        0x01, 0x01,
     ];
 
     fn events(reader: &mut Reader<'_>) -> Vec<String> {
@@ -1089,14 +1090,26 @@ mod tests {
 
     #[test]
     fn buffers_are_handed_on_empty_with_their_allocations() {
-        let mut doc = DOC.to_vec();
-        doc.extend([0x01, 0x01]);
-        let mut first = Reader::new(&doc);
+        let mut first = Reader::new(&DOC);
         let expected = events(&mut first);
         let buffers = first.into_buffers();
         assert!(buffers.namespaces.is_empty() && buffers.namespaces.capacity() >= 16);
         assert!(buffers.attributes.is_empty() && buffers.attributes.capacity() >= 2);
-        let mut second = Reader::with_buffers(&doc, buffers);
+        let mut second = Reader::with_buffers(&DOC, buffers);
         assert_eq!(events(&mut second), expected);
+    }
+
+    #[test]
+    fn one_letter_names_are_read_as_written() {
+        for name in ["a", "z", "A", "_", "\u{e9}", "ab"] {
+            let mut doc = vec![0x40, name.len() as u8];
+            doc.extend(name.as_bytes());
+            doc.push(0x01);
+            let mut reader = Reader::new(&doc);
+            let Some(Event::StartElement(e)) = reader.next_event().unwrap() else {
+                panic!("{name}: no start element");
+            };
+            assert_eq!(e.local_name, name);
+        }
     }
 }

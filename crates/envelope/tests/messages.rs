@@ -161,6 +161,14 @@ fn order_request() -> Message {
     m
 }
 
+/// `m` encoded and decoded again by fresh encoders of `encoding` (one message of a connection).
+fn through(encoding: Encoding, m: &Message) -> Message {
+    let bytes = MessageEncoder::new(encoding).encode(m).unwrap();
+    MessageEncoder::new(encoding)
+        .decode(Bytes::from(bytes))
+        .unwrap()
+}
+
 #[test]
 fn every_encoding_round_trips_headers_and_typed_body() {
     for encoding in [Encoding::Text, Encoding::Binary, Encoding::BinarySession] {
@@ -218,11 +226,7 @@ fn element_values_of_every_shape_read_alike_in_every_encoding() {
         w.end_element()
     });
     for encoding in [Encoding::Text, Encoding::Binary, Encoding::BinarySession] {
-        let m = MessageEncoder::new(encoding)
-            .decode(Bytes::from(
-                MessageEncoder::new(encoding).encode(&sent).unwrap(),
-            ))
-            .unwrap();
+        let m = through(encoding, &sent);
         let mut r = m.body_reader().unwrap();
         r.read_start_element("Shapes", "urn:s").unwrap();
         assert_eq!(r.read_element_string().unwrap(), "", "{encoding:?}");
@@ -255,11 +259,7 @@ fn element_values_after_comments_read_alike_in_every_encoding() {
         w.end_element()
     });
     for encoding in [Encoding::Text, Encoding::Binary, Encoding::BinarySession] {
-        let m = MessageEncoder::new(encoding)
-            .decode(Bytes::from(
-                MessageEncoder::new(encoding).encode(&sent).unwrap(),
-            ))
-            .unwrap();
+        let m = through(encoding, &sent);
         let mut r = m.body_reader().unwrap();
         r.read_start_element("Values", "").unwrap();
         assert_eq!(
@@ -432,10 +432,7 @@ fn unknown_headers_round_trip_between_encodings() {
         r#"<h:Ctx s:mustUnderstand="1" n="5" xmlns:h="urn:h">"#,
     );
     for encoding in [Encoding::Binary, Encoding::BinarySession, Encoding::Text] {
-        let bytes = MessageEncoder::new(encoding).encode(&m).unwrap();
-        let again = MessageEncoder::new(encoding)
-            .decode(Bytes::from(bytes))
-            .unwrap();
+        let again = through(encoding, &m);
         let text =
             String::from_utf8(MessageEncoder::new(Encoding::Text).encode(&again).unwrap()).unwrap();
         assert_eq!(text, xml, "{encoding:?}");
@@ -670,10 +667,7 @@ fn header_flags_set_in_code_are_written() {
     header.role = Some("http://www.w3.org/2003/05/soap-envelope/role/next".into());
     header.relay = true;
     for encoding in [Encoding::Text, Encoding::Binary, Encoding::BinarySession] {
-        let bytes = MessageEncoder::new(encoding).encode(&m).unwrap();
-        let again = MessageEncoder::new(encoding)
-            .decode(Bytes::from(bytes))
-            .unwrap();
+        let again = through(encoding, &m);
         let h = &again.headers.other[0];
         assert!(h.must_understand && h.relay, "{encoding:?}");
         assert_eq!(h.role, m.headers.other[0].role, "{encoding:?}");

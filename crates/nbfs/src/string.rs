@@ -57,37 +57,17 @@ pub(crate) const fn every_byte_masked(b: &[u8], mask: u8, want: u8) -> bool {
     match n {
         0 => true,
         1..=3 => b[0] & mask == want && b[n / 2] & mask == want && b[n - 1] & mask == want,
-        4..=8 => half_at(b, 0) & mask32 == want32 && half_at(b, n - 4) & mask32 == want32,
+        4..=8 => half(b, 0) & mask32 == want32 && half(b, n - 4) & mask32 == want32,
         _ => {
             let mut at = 0;
             while at + 8 <= n {
-                if word_at(b, at) & mask64 != want64 {
+                if whole(b, at) & mask64 != want64 {
                     return false;
                 }
                 at += 8;
             }
-            word_at(b, n - 8) & mask64 == want64
+            whole(b, n - 8) & mask64 == want64
         }
-    }
-}
-
-/// The 8 bytes of `b` at `at` as a little-endian word.
-#[inline(always)]
-const fn word_at(b: &[u8], at: usize) -> u64 {
-    let (_, rest) = b.split_at(at);
-    match rest.first_chunk::<8>() {
-        Some(w) => u64::from_le_bytes(*w),
-        None => 0,
-    }
-}
-
-/// The 4 bytes of `b` at `at` as a little-endian half word.
-#[inline(always)]
-const fn half_at(b: &[u8], at: usize) -> u32 {
-    let (_, rest) = b.split_at(at);
-    match rest.first_chunk::<4>() {
-        Some(w) => u32::from_le_bytes(*w),
-        None => 0,
     }
 }
 
@@ -242,7 +222,20 @@ pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The `N` bytes of `s` at `at`, as an array to compare whole.
-#[inline]
-fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
-    s[at..at + N].try_into().expect("N bytes")
+#[inline(always)]
+const fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+    let (_, rest) = s.split_at(at);
+    *rest.first_chunk::<N>().expect("N bytes")
+}
+
+/// The 8 bytes of `b` at `at` as a little-endian word.
+#[inline(always)]
+const fn whole(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(word(b, at))
+}
+
+/// The 4 bytes of `b` at `at` as a little-endian half word.
+#[inline(always)]
+const fn half(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(word(b, at))
 }

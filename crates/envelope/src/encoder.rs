@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use soapws_nbfs::{
-    DecodeError, EncodeError, Nbfs, Quotas, Reader, ReaderBuffers, ReaderSession, StringSource,
-    Writer, WriterSession, DEFAULT_SESSION_QUOTA,
+    DecodeError, EncodeError, Nbfs, Quotas, Reader, ReaderSession, StringSource, Writer,
+    WriterSession, DEFAULT_SESSION_QUOTA,
 };
 
 use crate::headers::Headers;
@@ -126,15 +126,8 @@ pub struct MessageEncoder {
     quotas: Quotas,
     reader_session: ReaderSession,
     writer_session: WriterSession,
-    carried: Carried,
-}
-
-/// What decoding a message leaves for the next one on the connection.
-#[derive(Debug, Clone, Default)]
-struct Carried {
-    /// The vectors of the reader of the envelope.
-    buffers: ReaderBuffers,
-    /// The namespaces in scope at the body (the same from one message to the next, mostly).
+    /// The namespaces in scope at the last message's body (the same from one message to the
+    /// next, mostly).
     body_scope: Arc<[ScopedNamespace]>,
 }
 
@@ -151,7 +144,7 @@ impl MessageEncoder {
             quotas,
             reader_session: ReaderSession::with_quota(session_quota),
             writer_session: WriterSession::with_quota(session_quota),
-            carried: Carried::default(),
+            body_scope: Arc::default(),
         }
     }
 
@@ -197,15 +190,21 @@ impl MessageEncoder {
     /// Decodes one received message: headers now, the body on demand.
     pub fn decode(&mut self, bytes: Bytes) -> Result<Message, MessageError> {
         match self.encoding {
-            Encoding::Text => decode_text(bytes, self.quotas, &mut self.carried),
-            Encoding::Binary => decode_binary(bytes, 0, None, self.quotas, &mut self.carried),
+            Encoding::Text => decode_text(bytes, self.quotas, &mut self.body_scope),
+            Encoding::Binary => decode_binary(bytes, 0, None, self.quotas, &mut self.body_scope),
             Encoding::BinarySession => {
                 let start = self
                     .reader_session
                     .read_table(&bytes)
                     .map_err(MessageError::Session)?;
                 let snapshot = self.reader_session.clone();
-                decode_binary(bytes, start, Some(snapshot), self.quotas, &mut self.carried)
+                decode_binary(
+                    bytes,
+                    start,
+                    Some(snapshot),
+                    self.quotas,
+                    &mut self.body_scope,
+                )
             }
         }
     }
@@ -293,17 +292,16 @@ fn body_scope<'s>(
 }
 
 /// Decodes a binary message from `start` (past any session table), with what the last message
-/// left in `carried`.
+/// left in `last_scope`.
 fn decode_binary(
     bytes: Bytes,
     start: usize,
     session: Option<ReaderSession>,
     quotas: Quotas,
-    carried: &mut Carried,
+    last_scope: &mut Arc<[ScopedNamespace]>,
 ) -> Result<Message, MessageError> {
     let (headers, body) = {
-        let buffers = std::mem::take(&mut carried.buffers);
-        let mut reader = Reader::with_buffers(&bytes[start..], buffers)
+        let mut reader = Reader::new(&bytes[start..])
             .with_base_offset(start)
             .with_dictionary(&Nbfs)
             .with_quotas(quotas);
@@ -311,16 +309,14 @@ fn decode_binary(
             reader = reader.with_session(s);
         }
         let mut r = BinaryXmlReader::new(reader).with_quotas(quotas);
-        let envelope = parse_envelope(&mut r, |r| {
+        parse_envelope(&mut r, |r| {
             let in_scope = r.inner().namespaces_in_scope();
             let namespaces = body_scope(
-                &mut carried.body_scope,
+                last_scope,
                 in_scope.map(|(p, ns)| (p, ns.as_str(), ns.source())),
             );
             (r.offset(), namespaces)
-        })?;
-        carried.buffers = r.into_buffers();
-        envelope
+        })?
     };
     Ok(received(
         headers,
@@ -334,7 +330,7 @@ fn decode_binary(
 fn decode_text(
     bytes: Bytes,
     quotas: Quotas,
-    carried: &mut Carried,
+    last_scope: &mut Arc<[ScopedNamespace]>,
 ) -> Result<Message, MessageError> {
     let bytes = to_utf8(bytes)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| MessageError::Charset)?;
@@ -343,7 +339,7 @@ fn decode_text(
         let mut r = TextXmlReader::new(text).with_quotas(quotas);
         parse_envelope(&mut r, |r| {
             let in_scope = r.namespaces().map(|(p, ns)| (p, ns, StringSource::Inline));
-            (r.offset(), body_scope(&mut carried.body_scope, in_scope))
+            (r.offset(), body_scope(last_scope, in_scope))
         })?
     };
     Ok(received(headers, body, bytes, BodyEncoding::Text, quotas))

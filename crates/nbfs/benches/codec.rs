@@ -600,10 +600,13 @@ fn prepare(group: &'static str, doc: Doc) -> Prepared {
     let statics = Statics::new();
     let bin = encode_nbfx(&doc, &statics, Vec::new());
     let mut text = String::new();
-    let mut r = Reader::new(&bin)
-        .with_dictionary(&Nbfs)
-        .with_quotas(Quotas::TOOLS);
-    write_xml(&mut r, &mut text).expect("write_xml");
+    write_xml(
+        &mut Reader::new(&bin)
+            .with_dictionary(&Nbfs)
+            .with_quotas(Quotas::TOOLS),
+        &mut text,
+    )
+    .expect("write_xml");
     let text_ops = text_ops(&bin);
     let quickxml = encode_quickxml(&text_ops, Vec::new());
     // The text quick-xml writes reads back as the same elements (it escapes a little more).

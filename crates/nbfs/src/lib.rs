@@ -28,8 +28,7 @@ pub mod xml;
 pub use dictionary::{Dictionary, Nbfs, TableDictionary, TableError};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use reader::{
-    Array, Attribute, Element, Event, NodeType, Quotas, Reader, ReaderBuffers, XMLNS_NAMESPACE,
-    XML_NAMESPACE,
+    Array, Attribute, Element, Event, NodeType, Quotas, Reader, XMLNS_NAMESPACE, XML_NAMESPACE,
 };
 pub use record::ArrayType;
 pub use session::{ReaderSession, WriterSession, DEFAULT_SESSION_QUOTA};

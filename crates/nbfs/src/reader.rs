@@ -1,5 +1,7 @@
 //! The pull reader: binary XML bytes in, [`Event`]s out, borrowing names and text from the input.
 
+use std::cell::Cell;
+
 use crate::cursor::Cursor;
 use crate::dictionary::Dictionary;
 use crate::error::{DecodeError, DecodeErrorKind as K};
@@ -227,23 +229,61 @@ struct Binding<'a> {
     depth: usize,
 }
 
-/// The vectors a [`Reader`] fills as it reads, emptied, for a later reader to reuse (a
-/// connection reading one message after another then allocates them once): see
-/// [`Reader::with_buffers`] and [`Reader::into_buffers`].
-#[derive(Debug, Clone, Default)]
-pub struct ReaderBuffers {
+/// The vectors a [`Reader`] fills as it reads, kept emptied between readers: a reader dropped
+/// leaves them to the next reader made on the same thread, so a connection (or a server thread)
+/// reading one message after another allocates them once.
+#[derive(Default)]
+struct Buffers {
     namespaces: Vec<Binding<'static>>,
     attributes: Vec<Attribute<'static>>,
 }
 
-impl ReaderBuffers {
-    /// Room for a typical SOAP message's declarations; attributes (rarer than elements in most
-    /// bodies) get room when the first is read.
-    fn with_room() -> Self {
-        Self {
-            namespaces: Vec::with_capacity(16),
+/// Room for a typical SOAP message's declarations; attributes (rarer than elements in most
+/// bodies) get room when the first is read.
+const NAMESPACES_ROOM: usize = 16;
+
+/// Vectors grown past this many entries (a document with thousands of attributes) are freed
+/// rather than kept for the next reader.
+const MAX_KEPT: usize = 1024;
+
+thread_local! {
+    /// The vectors of the last reader dropped on this thread.
+    static SPARE: Cell<Buffers> = const {
+        Cell::new(Buffers {
+            namespaces: Vec::new(),
             attributes: Vec::new(),
+        })
+    };
+}
+
+impl Buffers {
+    /// The thread's spare vectors (or new ones, with room for the namespaces).
+    fn take() -> Self {
+        let mut buffers = SPARE.try_with(Cell::take).unwrap_or_default();
+        if buffers.namespaces.capacity() == 0 {
+            buffers.namespaces.reserve(NAMESPACES_ROOM);
         }
+        buffers
+    }
+
+    /// Leaves `namespaces` and `attributes`, emptied, to the thread's next reader.
+    fn keep(namespaces: Vec<Binding<'_>>, attributes: Vec<Attribute<'_>>) {
+        if namespaces.capacity() > MAX_KEPT || attributes.capacity() > MAX_KEPT {
+            return;
+        }
+        let buffers = Buffers {
+            namespaces: recycle(namespaces, |_| Binding {
+                prefix: "",
+                namespace: XmlString::inline(""),
+                depth: 0,
+            }),
+            attributes: recycle(attributes, |_| Attribute::Xmlns {
+                prefix: "",
+                namespace: XmlString::inline(""),
+            }),
+        };
+        // During thread teardown there is no next reader: the vectors are freed.
+        let _ = SPARE.try_with(|spare| spare.set(buffers));
     }
 }
 
@@ -253,6 +293,15 @@ impl ReaderBuffers {
 fn recycle<T, U>(mut v: Vec<T>, empty: fn(T) -> U) -> Vec<U> {
     v.clear();
     v.into_iter().map(empty).collect()
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        Buffers::keep(
+            std::mem::take(&mut self.namespaces),
+            std::mem::take(&mut self.attributes),
+        );
+    }
 }
 
 /// Size of [`Reader`]'s cache of recent names.
@@ -268,12 +317,7 @@ fn name_slot(bytes: &[u8]) -> usize {
 impl<'a> Reader<'a> {
     /// A reader with no dictionary (plain [MC-NBFX]) and WCF's default quotas.
     pub fn new(input: &'a [u8]) -> Self {
-        Self::with_buffers(input, ReaderBuffers::with_room())
-    }
-
-    /// Like [`Reader::new`], filling `buffers` (from [`Reader::into_buffers`]) rather than
-    /// allocating its own.
-    pub fn with_buffers(input: &'a [u8], buffers: ReaderBuffers) -> Self {
+        let buffers = Buffers::take();
         Self {
             cur: Cursor::new(input, 0),
             dictionary: None,
@@ -296,22 +340,6 @@ impl<'a> Reader<'a> {
             array: (ArrayType::Bool, &[]),
             recent_names: [""; RECENT_NAMES],
             last_binding: None,
-        }
-    }
-
-    /// The reader's vectors, emptied, for [`Reader::with_buffers`].
-    #[inline]
-    pub fn into_buffers(self) -> ReaderBuffers {
-        ReaderBuffers {
-            namespaces: recycle(self.namespaces, |_| Binding {
-                prefix: "",
-                namespace: XmlString::inline(""),
-                depth: 0,
-            }),
-            attributes: recycle(self.attributes, |_| Attribute::Xmlns {
-                prefix: "",
-                namespace: XmlString::inline(""),
-            }),
         }
     }
 
@@ -1089,14 +1117,33 @@ mod tests {
     }
 
     #[test]
-    fn buffers_are_handed_on_empty_with_their_allocations() {
+    fn a_dropped_readers_vectors_go_empty_to_the_next_reader_on_the_thread() {
         let mut first = Reader::new(&DOC);
         let expected = events(&mut first);
-        let buffers = first.into_buffers();
-        assert!(buffers.namespaces.is_empty() && buffers.namespaces.capacity() >= 16);
-        assert!(buffers.attributes.is_empty() && buffers.attributes.capacity() >= 2);
-        let mut second = Reader::with_buffers(&DOC, buffers);
+        let (namespaces, attributes) = (first.namespaces.as_ptr(), first.attributes.as_ptr());
+        drop(first);
+        let mut second = Reader::new(&DOC);
+        assert_eq!(second.namespaces.as_ptr(), namespaces.cast());
+        assert_eq!(second.attributes.as_ptr(), attributes.cast());
+        assert!(second.namespaces.is_empty() && second.attributes.is_empty());
         assert_eq!(events(&mut second), expected);
+    }
+
+    #[test]
+    fn vectors_grown_past_the_limit_are_not_kept() {
+        let mut doc = vec![0x40, 0x01, b'a'];
+        for i in 0..=MAX_KEPT {
+            let name = format!("x{i}");
+            doc.extend([0x04, name.len() as u8]);
+            doc.extend(name.as_bytes());
+            doc.push(0x82);
+        }
+        doc.push(0x01);
+        let mut big = Reader::new(&doc);
+        assert_eq!(events(&mut big).len(), 2);
+        assert!(big.attributes.capacity() > MAX_KEPT);
+        drop(big);
+        assert!(Reader::new(&DOC).attributes.capacity() <= MAX_KEPT);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! built or copied), expands Array records into elements and joins adjacent text records into
 //! one text node, as .NET's reader presents them.
 
-use soapws_nbfs::{Attribute, NodeType, Quotas, Reader, ReaderBuffers, Value};
+use soapws_nbfs::{Attribute, NodeType, Quotas, Reader, Value};
 
 use super::{max_text_length, Node, NodeKind, XmlError, XmlRead};
 
@@ -74,12 +74,6 @@ impl<'a> BinaryXmlReader<'a> {
     /// The wrapped reader (e.g. to resolve a prefix).
     pub fn inner(&self) -> &Reader<'a> {
         &self.reader
-    }
-
-    /// The wrapped reader's vectors, emptied, for [`Reader::with_buffers`].
-    #[inline]
-    pub fn into_buffers(self) -> ReaderBuffers {
-        self.reader.into_buffers()
     }
 
     /// On a text node followed by more text: joins them (the reader ends on the last one).

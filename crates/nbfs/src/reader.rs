@@ -212,9 +212,9 @@ pub struct Reader<'a> {
     value: Value<'a>,
     comment: &'a str,
     array: (ArrayType, &'a [u8]),
-    /// Names read lately, by [`name_slot`]: a document repeats its names, and an equal one
-    /// found here needs no UTF-8 validation.
-    recent_names: [&'a str; RECENT_NAMES],
+    /// Names read lately, by [`name_slot`] (empty until the first name is kept): a document
+    /// repeats its names, and an equal one found here needs no UTF-8 validation.
+    recent_names: Vec<&'a str>,
     /// The last prefix an element was resolved with, and its namespace, while the
     /// declarations in scope stay the same (elements in a row mostly share their prefix).
     last_binding: Option<(&'a str, XmlString<'a>)>,
@@ -236,6 +236,7 @@ struct Binding<'a> {
 struct Buffers {
     namespaces: Vec<Binding<'static>>,
     attributes: Vec<Attribute<'static>>,
+    recent_names: Vec<&'static str>,
 }
 
 /// Room for a typical SOAP message's declarations; attributes (rarer than elements in most
@@ -252,6 +253,7 @@ thread_local! {
         Cell::new(Buffers {
             namespaces: Vec::new(),
             attributes: Vec::new(),
+            recent_names: Vec::new(),
         })
     };
 }
@@ -266,8 +268,8 @@ impl Buffers {
         buffers
     }
 
-    /// Leaves `namespaces` and `attributes`, emptied, to the thread's next reader.
-    fn keep(namespaces: Vec<Binding<'_>>, attributes: Vec<Attribute<'_>>) {
+    /// Leaves the vectors of a reader, emptied, to the thread's next reader.
+    fn keep(namespaces: Vec<Binding<'_>>, attributes: Vec<Attribute<'_>>, recent_names: Vec<&str>) {
         if namespaces.capacity() > MAX_KEPT || attributes.capacity() > MAX_KEPT {
             return;
         }
@@ -281,6 +283,7 @@ impl Buffers {
                 prefix: "",
                 namespace: XmlString::inline(""),
             }),
+            recent_names: recycle(recent_names, |_| ""),
         };
         // During thread teardown there is no next reader: the vectors are freed.
         let _ = SPARE.try_with(|spare| spare.set(buffers));
@@ -300,6 +303,7 @@ impl Drop for Reader<'_> {
         Buffers::keep(
             std::mem::take(&mut self.namespaces),
             std::mem::take(&mut self.attributes),
+            std::mem::take(&mut self.recent_names),
         );
     }
 }
@@ -338,7 +342,7 @@ impl<'a> Reader<'a> {
             value: Value::Str(""),
             comment: "",
             array: (ArrayType::Bool, &[]),
-            recent_names: [""; RECENT_NAMES],
+            recent_names: buffers.recent_names,
             last_binding: None,
         }
     }
@@ -714,11 +718,15 @@ impl<'a> Reader<'a> {
             return Ok(r::letter(c - b'a'));
         }
         let slot = name_slot(bytes);
-        let recent = self.recent_names[slot];
-        if crate::string::short_eq(recent.as_bytes(), bytes) {
-            return Ok(recent);
+        if let Some(&recent) = self.recent_names.get(slot) {
+            if crate::string::short_eq(recent.as_bytes(), bytes) {
+                return Ok(recent);
+            }
         }
         let name = std::str::from_utf8(bytes).map_err(|_| self.cur.error_at(at, K::InvalidUtf8))?;
+        if self.recent_names.is_empty() {
+            self.recent_names.resize(RECENT_NAMES, "");
+        }
         self.recent_names[slot] = name;
         Ok(name)
     }

@@ -197,16 +197,12 @@ pub struct Reader<'a> {
     /// Number of open elements.
     depth: usize,
     attributes: Vec<Attribute<'a>>,
-    /// A WithEndElement text record was returned; its EndElement comes next.
-    pending_end: bool,
-    /// Depth of the element just ended (or of an Array) whose declarations are dropped at the
-    /// next call: they stay in scope while the caller looks at the event.
-    ended_scope: Option<usize>,
+    /// What the next step does before reading a record ([`PENDING_END`], [`PENDING_SCOPE`],
+    /// [`FRAGMENT_DONE`]): mostly nothing, which one test tells.
+    pending: u8,
     /// Reading the content of an element opened before the input starts: an EndElement at
     /// depth 0 ends the input.
     fragment: bool,
-    /// The fragment's closing EndElement was read.
-    fragment_done: bool,
     /// The current node, as `read` left it.
     element: Element<'a>,
     value: Value<'a>,
@@ -219,6 +215,15 @@ pub struct Reader<'a> {
     /// declarations in scope stay the same (elements in a row mostly share their prefix).
     last_binding: Option<(&'a str, XmlString<'a>)>,
 }
+
+/// [`Reader::pending`]: a WithEndElement text record was returned; its EndElement comes next.
+/// The low bit of a text record's type, which says the same.
+const PENDING_END: u8 = 1;
+/// [`Reader::pending`]: the element just ended (or an Array's element) made declarations; they
+/// stay in scope while the caller looks at the event and are dropped at the next step.
+const PENDING_SCOPE: u8 = 2;
+/// [`Reader::pending`]: the fragment's closing EndElement was read.
+const FRAGMENT_DONE: u8 = 4;
 
 /// A namespace declaration in scope.
 #[derive(Debug, Clone, Copy)]
@@ -330,10 +335,8 @@ impl<'a> Reader<'a> {
             namespaces: buffers.namespaces,
             depth: 0,
             attributes: buffers.attributes,
-            pending_end: false,
-            ended_scope: None,
+            pending: 0,
             fragment: false,
-            fragment_done: false,
             element: Element {
                 prefix: "",
                 local_name: XmlString::inline(""),
@@ -415,7 +418,7 @@ impl<'a> Reader<'a> {
     /// True when the next event will be text (so a caller joining adjacent text need not read
     /// ahead to find out).
     pub fn next_is_text(&self) -> bool {
-        !self.pending_end && !self.fragment_done && self.cur.peek().is_some_and(r::is_text)
+        self.pending & (PENDING_END | FRAGMENT_DONE) == 0 && self.cur.peek().is_some_and(r::is_text)
     }
 
     /// The namespace declarations in scope, outermost first (later ones shadow earlier ones).
@@ -499,22 +502,10 @@ impl<'a> Reader<'a> {
     /// all the ways of reading a node have joined.
     #[inline(always)]
     fn step<T>(&mut self, emit: impl FnOnce(&mut Self, NodeType) -> T) -> Result<T, DecodeError> {
-        if let Some(depth) = self.ended_scope.take() {
-            if self.namespaces.last().is_some_and(|b| b.depth >= depth) {
-                self.drop_scope(depth);
+        if self.pending != 0 {
+            if let Some(node) = self.pending_step() {
+                return Ok(emit(self, node));
             }
-        }
-        if self.pending_end {
-            self.pending_end = false;
-            if self.fragment && self.depth == 0 {
-                self.fragment_done = true;
-                return Ok(emit(self, NodeType::None));
-            }
-            self.end_element();
-            return Ok(emit(self, NodeType::EndElement));
-        }
-        if self.fragment_done {
-            return Ok(emit(self, NodeType::None));
         }
         let Some(t) = self.cur.peek() else {
             return match (self.depth, self.fragment) {
@@ -530,7 +521,7 @@ impl<'a> Reader<'a> {
             r::END_ELEMENT => {
                 if self.depth == 0 {
                     if self.fragment {
-                        self.fragment_done = true;
+                        self.pending |= FRAGMENT_DONE;
                         return Ok(emit(self, NodeType::None));
                     }
                     return Err(self.cur.error_at(at, K::UnbalancedEndElement));
@@ -564,7 +555,7 @@ impl<'a> Reader<'a> {
                     #[inline(always)]
                     |r, value| r.set_value(value),
                 )?;
-                self.pending_end = t % 2 == 1;
+                self.pending |= t & PENDING_END;
                 Ok(emit(self, NodeType::Text))
             }
             _ if r::is_attribute(t) => Err(self.cur.error_at(
@@ -590,7 +581,7 @@ impl<'a> Reader<'a> {
         let Some(t) = self.cur.peek() else {
             return Ok(false);
         };
-        if self.pending_end || self.depth == 0 {
+        if self.pending & PENDING_END != 0 || self.depth == 0 {
             return Ok(false);
         }
         let at = self.cur.position();
@@ -636,15 +627,44 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// What [`Reader::pending`] asks for: drops the declarations of the element just ended, then
+    /// returns the node a pending end makes, or the end of a finished fragment.
+    #[inline(always)]
+    fn pending_step(&mut self) -> Option<NodeType> {
+        if self.pending & PENDING_SCOPE != 0 {
+            self.drop_scope();
+        }
+        if self.pending & PENDING_END != 0 {
+            self.pending &= !PENDING_END;
+            if self.fragment && self.depth == 0 {
+                self.pending |= FRAGMENT_DONE;
+                return Some(NodeType::None);
+            }
+            self.end_element();
+            return Some(NodeType::EndElement);
+        }
+        (self.pending & FRAGMENT_DONE != 0).then_some(NodeType::None)
+    }
+
     fn end_element(&mut self) {
-        self.ended_scope = Some(self.depth);
+        self.scope_ends_at(self.depth);
         self.depth -= 1;
     }
 
-    /// Drops the declarations made at `depth` and deeper.
+    /// Marks the declarations of the element at `depth`, if it made any, to be dropped at the
+    /// next step.
+    #[inline(always)]
+    fn scope_ends_at(&mut self, depth: usize) {
+        if self.namespaces.last().is_some_and(|b| b.depth >= depth) {
+            self.pending |= PENDING_SCOPE;
+        }
+    }
+
+    /// Drops the declarations of the element just ended (made deeper than the current depth).
     #[inline(never)]
-    fn drop_scope(&mut self, depth: usize) {
-        while self.namespaces.last().is_some_and(|b| b.depth >= depth) {
+    fn drop_scope(&mut self) {
+        self.pending &= !PENDING_SCOPE;
+        while self.namespaces.last().is_some_and(|b| b.depth > self.depth) {
             self.namespaces.pop();
         }
         self.last_binding = None;
@@ -927,7 +947,7 @@ impl<'a> Reader<'a> {
             ));
         }
         self.element = self.start_element(et, at)?;
-        self.ended_scope = Some(self.depth + 1);
+        self.scope_ends_at(self.depth + 1);
         let end_at = self.cur.position();
         let end = self.cur.u8()?;
         if end != r::END_ELEMENT {

@@ -60,6 +60,19 @@ impl<'a> Cursor<'a> {
         Ok(b)
     }
 
+    /// A String of one letter `a`–`z` (the prefixes WCF writes): consumes it and returns the
+    /// letter's index 0–25; anything else is left unread.
+    #[inline(always)]
+    pub(crate) fn one_letter(&mut self) -> Option<u8> {
+        match *self.data.get(self.pos..self.pos + 2)? {
+            [1, c @ b'a'..=b'z'] => {
+                self.pos += 2;
+                Some(c - b'a')
+            }
+            _ => None,
+        }
+    }
+
     /// The next `n` bytes; `n` is checked against what is left before anything is touched.
     #[inline(always)]
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {

@@ -713,7 +713,16 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// A String record field holding a prefix; one letter (what WCF writes) is told first.
+    #[inline(always)]
     fn prefix(&mut self) -> Result<&'a str, DecodeError> {
+        match self.cur.one_letter() {
+            Some(i) => Ok(r::letter(i)),
+            None => self.any_prefix(),
+        }
+    }
+
+    fn any_prefix(&mut self) -> Result<&'a str, DecodeError> {
         let at = self.cur.position();
         let p = self.name_string()?;
         match p {
@@ -731,12 +740,12 @@ impl<'a> Reader<'a> {
     /// the static letter; an equal name read before is returned from the cache (the same text,
     /// borrowed from its earlier occurrence in the input).
     fn name_string(&mut self) -> Result<&'a str, DecodeError> {
+        if let Some(i) = self.cur.one_letter() {
+            return Ok(r::letter(i));
+        }
         let len = self.cur.mb31()? as usize;
         let at = self.cur.position();
         let bytes = self.cur.take(len)?;
-        if let [c @ b'a'..=b'z'] = *bytes {
-            return Ok(r::letter(c - b'a'));
-        }
         let slot = name_slot(bytes);
         if let Some(&recent) = self.recent_names.get(slot) {
             if crate::string::short_eq(recent.as_bytes(), bytes) {

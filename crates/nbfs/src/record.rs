@@ -77,11 +77,14 @@ pub(crate) fn is_text(t: u8) -> bool {
     (FIRST_TEXT..=LAST_TEXT).contains(&t) && t != 0xA5 && t != 0xA7
 }
 
-/// The one-letter prefixes of the A–Z record ranges.
+/// The one-letter prefixes of the A–Z record ranges (`index` 0–25).
+#[inline]
 pub(crate) fn letter(index: u8) -> &'static str {
-    const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
-    let i = usize::from(index);
-    &LETTERS[i..=i]
+    const LETTERS: [&str; 26] = [
+        "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r",
+        "s", "t", "u", "v", "w", "x", "y", "z",
+    ];
+    LETTERS[usize::from(index)]
 }
 
 /// The index 0–25 of a prefix that is a single letter `a`–`z`.

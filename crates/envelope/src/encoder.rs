@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use soapws_nbfs::{
-    DecodeError, EncodeError, Nbfs, Quotas, Reader, ReaderSession, StringSource, Writer,
-    WriterSession, DEFAULT_SESSION_QUOTA,
+    DecodeError, Element, EncodeError, Nbfs, Quotas, Reader, ReaderSession, StringSource, Writer,
+    WriterSession, XmlString, DEFAULT_SESSION_QUOTA,
 };
 
 use crate::headers::Headers;
@@ -230,8 +230,7 @@ fn parse_envelope<R: XmlRead>(
             if e.namespace == names::SOAP11_NS {
                 return Err(MessageError::VersionMismatch);
             }
-            if e.namespace != names::SOAP12_NS.as_str() || e.local_name != names::ENVELOPE.as_str()
-            {
+            if !is_soap(&e, names::ENVELOPE) {
                 return Err(MessageError::NotAnEnvelope(format!(
                     "{{{}}}{}",
                     e.namespace, e.local_name
@@ -241,24 +240,23 @@ fn parse_envelope<R: XmlRead>(
         _ => return Err(MessageError::NotAnEnvelope("no root element".into())),
     }
     r.advance()?;
-    let soap = names::SOAP12_NS.as_str();
-    let headers = if r.is_start_element("Header", soap)? {
+    let on = |r: &mut R, local| -> Result<bool, XmlError> {
+        Ok(matches!(r.move_to_content()?, Some(Node::StartElement(e)) if is_soap(&e, local)))
+    };
+    let headers = if on(r, names::HEADER)? {
         r.advance()?;
         Headers::read(r)?
     } else {
         Headers::default()
     };
-    if !r.is_start_element("Body", soap)? {
+    if !on(r, names::BODY)? {
         return Err(MessageError::MissingBody);
     }
     let (offset, namespaces) = body_position(r);
     r.advance()?;
     let (empty, is_fault) = match r.move_to_content()? {
         Some(Node::EndElement) => (true, false),
-        Some(Node::StartElement(e)) => (
-            false,
-            e.namespace == soap && e.local_name == names::FAULT.as_str(),
-        ),
+        Some(Node::StartElement(e)) => (false, is_soap(&e, names::FAULT)),
         _ => (false, false),
     };
     Ok((
@@ -270,6 +268,11 @@ fn parse_envelope<R: XmlRead>(
             is_fault,
         },
     ))
+}
+
+/// True when `e` is the SOAP 1.2 element named `local`.
+fn is_soap(e: &Element<'_>, local: XmlString<'_>) -> bool {
+    names::same(e.local_name, local) && names::same(e.namespace, names::SOAP12_NS)
 }
 
 /// The namespaces in scope at a body, as `in_scope` lists them (prefix, namespace, source):

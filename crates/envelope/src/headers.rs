@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use soapws_nbfs::{Attribute, EncodeError, Guid, Value, Writer, XmlString};
+use soapws_nbfs::{Attribute, Element, EncodeError, Guid, Value, Writer, XmlString};
 
 use crate::names;
 use crate::xml::{Node, RawXml, XmlError, XmlRead, XmlReadExt};
@@ -201,19 +201,7 @@ impl Headers {
         let mut headers = Headers::default();
         loop {
             let header = match reader.move_to_content()? {
-                Some(Node::StartElement(e)) if e.namespace == names::WSA10_NS.as_str() => {
-                    match e.local_name.as_str() {
-                        "Action" => Addressing::Action,
-                        "To" => Addressing::To,
-                        "MessageID" => Addressing::MessageId,
-                        "RelatesTo" => Addressing::RelatesTo,
-                        "ReplyTo" => Addressing::ReplyTo,
-                        "FaultTo" => Addressing::FaultTo,
-                        "From" => Addressing::From,
-                        _ => Addressing::Other,
-                    }
-                }
-                Some(Node::StartElement(_)) => Addressing::Other,
+                Some(Node::StartElement(e)) => Addressing::of(&e),
                 Some(Node::EndElement) => {
                     reader.advance()?;
                     return Ok(headers);
@@ -312,10 +300,44 @@ enum Addressing {
     Other,
 }
 
-/// `s` without surrounding white space (reusing it when it has none, which an ASCII character
-/// other than white space at each end tells without a closer look).
+impl Addressing {
+    /// The header element `e` is. Binary messages name the WS-Addressing headers by their
+    /// static dictionary keys (see [`names::same`]), which are looked at first; text is
+    /// compared otherwise.
+    fn of(e: &Element<'_>) -> Self {
+        const WSA10: Option<u32> = names::WSA10_NS.static_key();
+        const ACTION: Option<u32> = names::ACTION.static_key();
+        const TO: Option<u32> = names::TO.static_key();
+        const MESSAGE_ID: Option<u32> = names::MESSAGE_ID.static_key();
+        const REPLY_TO: Option<u32> = names::REPLY_TO.static_key();
+        if e.namespace.static_key() == WSA10 {
+            match e.local_name.static_key() {
+                ACTION => return Self::Action,
+                TO => return Self::To,
+                MESSAGE_ID => return Self::MessageId,
+                REPLY_TO => return Self::ReplyTo,
+                _ => {}
+            }
+        } else if e.namespace != names::WSA10_NS.as_str() {
+            return Self::Other;
+        }
+        match e.local_name.as_str() {
+            "Action" => Self::Action,
+            "To" => Self::To,
+            "MessageID" => Self::MessageId,
+            "RelatesTo" => Self::RelatesTo,
+            "ReplyTo" => Self::ReplyTo,
+            "FaultTo" => Self::FaultTo,
+            "From" => Self::From,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// `s` without surrounding white space (reusing it when it has none, which a printable ASCII
+/// character at each end tells without a closer look).
 fn trimmed(s: String) -> String {
-    let plain = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !char::from(b).is_whitespace());
+    let plain = |b: Option<&u8>| b.is_some_and(|b| (0x21..0x7F).contains(b));
     if plain(s.as_bytes().first()) && plain(s.as_bytes().last()) || s.trim().len() == s.len() {
         s
     } else {

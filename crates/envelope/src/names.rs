@@ -7,6 +7,17 @@ const fn s(text: &'static str, key: u32) -> XmlString<'static> {
     XmlString::from_static(text, key)
 }
 
+/// True when `a` and `b` are the same string: at once when both carry the same static key
+/// (the envelope's binary readers resolve static keys in [MC-NBFS], as these names do), else
+/// by text.
+#[inline]
+pub(crate) fn same(a: XmlString<'_>, b: XmlString<'_>) -> bool {
+    match (a.static_key(), b.static_key()) {
+        (Some(x), Some(y)) if x == y => true,
+        _ => a == b,
+    }
+}
+
 /// `http://www.w3.org/2003/05/soap-envelope`
 pub const SOAP12_NS: XmlString<'static> = s("http://www.w3.org/2003/05/soap-envelope", 4);
 /// `http://schemas.xmlsoap.org/soap/envelope/` (SOAP 1.1, refused with VersionMismatch).

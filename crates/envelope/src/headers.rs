@@ -6,7 +6,7 @@ use std::fmt;
 use soapws_nbfs::{Attribute, Element, EncodeError, Guid, Value, Writer, XmlString};
 
 use crate::names;
-use crate::xml::{Node, RawXml, XmlError, XmlRead, XmlReadExt};
+use crate::xml::{Node, NodeKind, RawXml, XmlError, XmlRead, XmlReadExt};
 
 /// A WS-Addressing message id: a GUID-based UniqueId (`urn:uuid:…`, what WCF sends) or any URI.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -388,7 +388,7 @@ fn write_endpoint(
 
 fn read_endpoint(reader: &mut (impl XmlRead + ?Sized)) -> Result<EndpointAddress, XmlError> {
     let mut ep = EndpointAddress::default();
-    if matches!(reader.node(), Some(Node::StartElement(_))) && reader_is_empty_next(reader)? {
+    if reader.kind() == Some(NodeKind::StartElement) && reader_is_empty_next(reader)? {
         return Ok(ep);
     }
     loop {
@@ -415,7 +415,7 @@ fn read_endpoint(reader: &mut (impl XmlRead + ?Sized)) -> Result<EndpointAddress
 /// Moves past a start tag; true if the element was empty (and its end was consumed too).
 fn reader_is_empty_next(reader: &mut (impl XmlRead + ?Sized)) -> Result<bool, XmlError> {
     reader.advance()?;
-    if matches!(reader.move_to_content()?, Some(Node::EndElement)) {
+    if reader.skip_to_content()? == Some(NodeKind::EndElement) {
         reader.advance()?;
         return Ok(true);
     }

@@ -8,7 +8,7 @@ use soapws_envelope::xml::{Node, XmlError, XmlRead, XmlReadExt};
 use soapws_envelope::{
     Encoding, Fault, Message, MessageEncoder, MessageError, MessageId, QualifiedName,
 };
-use soapws_nbfs::{Value, Writer, XmlString};
+use soapws_nbfs::{ArrayItems, Value, Writer, XmlString};
 
 const CAPTURES: [&str; 4] = [
     "capture-nettcp-calculator-1-subtract",
@@ -243,6 +243,56 @@ fn element_values_of_every_shape_read_alike_in_every_encoding() {
             ),
             "{encoding:?}"
         );
+    }
+}
+
+#[test]
+fn nodes_and_depths_read_alike_in_every_encoding() {
+    let sent = Message::one_way("urn:nodes", |w: &mut Writer<'_>| {
+        let child = |w: &mut Writer<'_>, name: &'static str| {
+            w.start_element(None, XmlString::dynamic(name), None)
+        };
+        w.start_element(
+            None,
+            XmlString::dynamic("Root"),
+            Some(XmlString::dynamic("urn:n")),
+        )?;
+        child(w, "empty")?;
+        w.end_element()?;
+        child(w, "text")?;
+        w.value(&Value::Int32(5))?;
+        w.end_element()?;
+        child(w, "outer")?;
+        w.comment("c")?;
+        child(w, "inner")?;
+        w.value(&Value::Str("x"))?;
+        w.end_element()?;
+        w.array(
+            None,
+            XmlString::dynamic("item"),
+            None,
+            ArrayItems::Int32(&[1, 2]),
+        )?;
+        w.end_element()?;
+        w.end_element()
+    });
+    let walk = |encoding| {
+        let m = through(encoding, &sent);
+        let mut r = m.body_reader().unwrap();
+        let mut nodes = Vec::new();
+        loop {
+            nodes.push(format!("{:?}@{}", r.kind(), r.depth()));
+            if !r.advance().unwrap() {
+                return nodes;
+            }
+        }
+    };
+    let text = walk(Encoding::Text);
+    assert_eq!(text.len(), 19, "{text:?}");
+    assert_eq!(text[0], "Some(StartElement)@1");
+    assert!(text.contains(&"Some(Text)@3".to_owned()), "{text:?}");
+    for encoding in [Encoding::Binary, Encoding::BinarySession] {
+        assert_eq!(walk(encoding), text, "{encoding:?}");
     }
 }
 

@@ -29,7 +29,6 @@ pub struct BinaryXmlReader<'a> {
     current: Current,
     joined_text: String,
     joined_bytes: Vec<u8>,
-    depth: usize,
     /// Limits on joined text: a byte array or a string split over several records counts whole,
     /// as .NET's `ReadContentAsBase64`/`ReadContentAsString` count it.
     quotas: Quotas,
@@ -43,7 +42,6 @@ impl<'a> BinaryXmlReader<'a> {
             current: Current::None,
             joined_text: String::new(),
             joined_bytes: Vec::new(),
-            depth: 0,
             quotas: Quotas::WCF,
         }
     }
@@ -107,20 +105,16 @@ impl<'a> BinaryXmlReader<'a> {
     }
 
     /// The node after phase `phase` of array item `index`; `None` past the last item's end.
-    fn next_array_node(&mut self, index: usize, phase: u8) -> Option<Current> {
+    fn next_array_node(&self, index: usize, phase: u8) -> Option<Current> {
         if phase < 2 {
             return Some(Current::ArrayItem {
                 index,
                 phase: phase + 1,
             });
         }
-        self.depth -= 1;
-        (index + 1 < self.reader.array().len()).then(|| {
-            self.depth += 1;
-            Current::ArrayItem {
-                index: index + 1,
-                phase: 0,
-            }
+        (index + 1 < self.reader.array().len()).then_some(Current::ArrayItem {
+            index: index + 1,
+            phase: 0,
         })
     }
 
@@ -140,27 +134,16 @@ impl<'a> BinaryXmlReader<'a> {
 
 impl XmlRead for BinaryXmlReader<'_> {
     fn advance(&mut self) -> Result<bool, XmlError> {
-        match self.current {
-            Current::Inner(NodeType::EndElement) => self.depth -= 1,
-            Current::ArrayItem { index, phase } => {
-                if let Some(next) = self.next_array_node(index, phase) {
-                    self.current = next;
-                    return Ok(true);
-                }
+        if let Current::ArrayItem { index, phase } = self.current {
+            if let Some(next) = self.next_array_node(index, phase) {
+                self.current = next;
+                return Ok(true);
             }
-            _ => {}
         }
         self.current = match self.reader.read()? {
             NodeType::None => Current::None,
             NodeType::Text if self.reader.next_is_text() => self.join_text()?,
-            NodeType::StartElement => {
-                self.depth += 1;
-                Current::Inner(NodeType::StartElement)
-            }
-            NodeType::Array => {
-                self.depth += 1;
-                Current::ArrayItem { index: 0, phase: 0 }
-            }
+            NodeType::Array => Current::ArrayItem { index: 0, phase: 0 },
             other => Current::Inner(other),
         };
         Ok(self.current != Current::None)
@@ -223,8 +206,14 @@ impl XmlRead for BinaryXmlReader<'_> {
         self.reader.lookup_namespace(prefix).map(|ns| ns.as_str())
     }
 
+    /// The wrapped reader's depth, counting an end element (which the wrapped reader has closed)
+    /// and an array item's element (which it never opens).
     fn depth(&self) -> usize {
-        self.depth
+        let open = self.reader.depth();
+        match self.current {
+            Current::Inner(NodeType::EndElement) | Current::ArrayItem { .. } => open + 1,
+            _ => open,
+        }
     }
 
     /// On a start element whose content is a single text record (or nothing), reads the value

@@ -325,6 +325,7 @@ fn name_slot(bytes: &[u8]) -> usize {
 
 impl<'a> Reader<'a> {
     /// A reader with no dictionary (plain [MC-NBFX]) and WCF's default quotas.
+    #[inline(always)]
     pub fn new(input: &'a [u8]) -> Self {
         let buffers = Buffers::take();
         Self {
@@ -351,18 +352,21 @@ impl<'a> Reader<'a> {
     }
 
     /// Resolves even dictionary keys in `dictionary` (e.g. [`crate::Nbfs`]).
+    #[inline(always)]
     pub fn with_dictionary(mut self, dictionary: &'a dyn Dictionary) -> Self {
         self.dictionary = Some(dictionary);
         self
     }
 
     /// Resolves odd dictionary keys in `session`.
+    #[inline(always)]
     pub fn with_session(mut self, session: &'a ReaderSession) -> Self {
         self.session = Some(session);
         self
     }
 
     /// Replaces the quotas.
+    #[inline(always)]
     pub fn with_quotas(mut self, quotas: Quotas) -> Self {
         self.quotas = quotas;
         self
@@ -371,6 +375,7 @@ impl<'a> Reader<'a> {
     /// Reads the content of an element whose start tag came before `input`: `namespaces` are the
     /// bindings in scope there, and the EndElement that closes it ends the input (the reader
     /// then returns `Ok(None)` and [`Reader::offset`] is just past it).
+    #[inline(always)]
     pub fn fragment(
         mut self,
         namespaces: impl IntoIterator<Item = (&'a str, XmlString<'a>)>,
@@ -387,6 +392,7 @@ impl<'a> Reader<'a> {
 
     /// Reports error offsets relative to an input that starts `base` bytes earlier (e.g. past a
     /// session string table).
+    #[inline(always)]
     pub fn with_base_offset(mut self, base: usize) -> Self {
         let data = self.cur;
         debug_assert_eq!(data.position(), 0);

@@ -36,6 +36,7 @@ pub struct BinaryXmlReader<'a> {
 
 impl<'a> BinaryXmlReader<'a> {
     /// Wraps a configured reader (dictionary, session, quotas, fragment).
+    #[inline(always)]
     pub fn new(reader: Reader<'a>) -> Self {
         Self {
             reader,
@@ -48,6 +49,7 @@ impl<'a> BinaryXmlReader<'a> {
 
     /// Replaces the limits applied to joined text (the wrapped reader applies its own per
     /// record).
+    #[inline(always)]
     pub fn with_quotas(mut self, quotas: Quotas) -> Self {
         self.quotas = quotas;
         self

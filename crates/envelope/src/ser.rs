@@ -90,9 +90,14 @@ pub fn skip_nil<R: XmlRead + ?Sized>(r: &mut R) -> Result<bool, XmlError> {
 /// Which of `names` (`(local name, namespace)`) the start element the reader is on has, after
 /// skipping comments and white space; `Ok(None)` at an end tag, `Some(usize::MAX)` for an
 /// element not in the list.
+///
+/// `expected` is where to look first: start it at 0; each name found moves it past that name.
+/// Members mostly come in the order of `names` (a schema's order, which serializers follow),
+/// so each is found at the first comparison, and a repeated member at the second.
 pub fn next_child<R: XmlRead + ?Sized>(
     r: &mut R,
     names: &[(&str, &str)],
+    expected: &mut usize,
 ) -> Result<Option<usize>, XmlError> {
     match r.skip_to_content()? {
         Some(NodeKind::StartElement) => {}
@@ -102,12 +107,25 @@ pub fn next_child<R: XmlRead + ?Sized>(
     let Some(Node::StartElement(e)) = r.node() else {
         return Ok(None);
     };
-    Ok(Some(
+    let is = |i: usize| {
         names
-            .iter()
-            .position(|(l, ns)| e.local_name == *l && e.namespace == *ns)
-            .unwrap_or(usize::MAX),
-    ))
+            .get(i)
+            .is_some_and(|(l, ns)| e.local_name == *l && e.namespace == *ns)
+    };
+    let found = if is(*expected) {
+        Some(*expected)
+    } else if *expected > 0 && is(*expected - 1) {
+        Some(*expected - 1)
+    } else {
+        (0..names.len()).find(|&i| is(i))
+    };
+    Ok(Some(match found {
+        Some(i) => {
+            *expected = i + 1;
+            i
+        }
+        None => usize::MAX,
+    }))
 }
 
 /// Like [`next_child`] over the elements of a message body (the parts of a multi-part
@@ -115,11 +133,12 @@ pub fn next_child<R: XmlRead + ?Sized>(
 pub fn next_part<R: XmlRead + ?Sized>(
     r: &mut R,
     names: &[(&str, &str)],
+    expected: &mut usize,
 ) -> Result<Option<usize>, XmlError> {
     if r.skip_to_content()?.is_none() {
         return Ok(None);
     }
-    next_child(r, names)
+    next_child(r, names, expected)
 }
 
 /// On a start element: moves onto its first child node.

@@ -811,3 +811,32 @@ fn text_in_the_envelope_is_an_error_not_a_hang() {
     let r = MessageEncoder::new(Encoding::Binary).decode(Bytes::from_static(binary));
     assert!(r.is_err(), "{:?}", r.map(|m| m.headers.action));
 }
+
+#[test]
+fn children_are_found_by_name_in_any_order_first_where_expected() {
+    let names = [("a", "urn:c"), ("b", "urn:c"), ("c", "urn:c")];
+    let sent = Message::one_way("urn:children", |w: &mut Writer<'_>| {
+        w.start_element(
+            None,
+            XmlString::dynamic("Parent"),
+            Some(XmlString::dynamic("urn:c")),
+        )?;
+        for child in ["a", "b", "b", "x", "a", "c", "b"] {
+            w.start_element(None, XmlString::dynamic(child), None)?;
+            w.end_element()?;
+        }
+        w.end_element()
+    });
+    for encoding in [Encoding::Text, Encoding::Binary, Encoding::BinarySession] {
+        let m = through(encoding, &sent);
+        let mut r = m.body_reader().unwrap();
+        soapws_envelope::ser::enter(&mut r).unwrap();
+        let (mut expected, mut found) = (0, Vec::new());
+        while let Some(i) = soapws_envelope::ser::next_child(&mut r, &names, &mut expected).unwrap()
+        {
+            found.push(i);
+            r.skip().unwrap();
+        }
+        assert_eq!(found, [0, 1, 1, usize::MAX, 0, 2, 1], "{encoding:?}");
+    }
+}

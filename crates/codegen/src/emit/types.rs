@@ -148,7 +148,7 @@ pub(super) fn read_one(f: &Field) -> String {
     let read = match &f.items {
         Some(item) => format!(
             "{{ let mut items = ::std::vec::Vec::new(); soapws::rt::enter(r)?; \
-             while let Some(i) = soapws::rt::next_child(r, &[({:?}, {:?})])? {{ \
+             while let Some(i) = soapws::rt::next_child(r, &[({:?}, {:?})], &mut 0)? {{ \
              if i == 0 {{ items.push(soapws::rt::DeserializeXml::read_element(r)?); }} else {{ soapws::rt::XmlReadExt::skip(r)?; }} }} \
              r.advance()?; items }}",
             item.local, item.ns
@@ -402,7 +402,7 @@ fn write_deserializer(out: &mut String, s: &Struct) {
         };
         let _ = writeln!(
             read,
-            "loop {{ match soapws::rt::{next}(r, &[{}])? {{ None => break, {arms} Some(_) => {{ {other} }} }} }}",
+            "let mut next_member = 0; loop {{ match soapws::rt::{next}(r, &[{}], &mut next_member)? {{ None => break, {arms} Some(_) => {{ {other} }} }} }}",
             names.join(", "),
             next = if s.parts { "next_part" } else { "next_child" }
         );

@@ -128,18 +128,38 @@ impl ReaderSession {
 /// The strings we have sent a peer, with WCF's quota rule: once a string does not fit the
 /// remaining budget, the budget drops to zero and nothing more is ever added.
 ///
-/// Every dynamic name written is looked up here, so the index is a `HashTable` of positions
-/// with its own hash and comparison: the hash reads the string a word at a time without copying
-/// the tail, and [`short_eq`] compares without calling `memcmp` for a short name.
+/// Every dynamic name written is looked up here. A serializer passes the same constant strings
+/// message after message, so a small table indexed by the address of the caller's text first
+/// names a candidate position, confirmed by comparing the text (an address alone could be a
+/// freed string's). Other strings go through the index, a `HashTable` of positions with its own
+/// hash and comparison: the hash reads the string a word at a time without copying the tail, and
+/// [`short_eq`] compares without calling `memcmp` for a short name.
 #[derive(Debug, Clone)]
 pub struct WriterSession {
     /// The strings, in first-use order: the n-th has wire key `2n + 1`.
     strings: Vec<Box<str>>,
     /// Index of `strings` by content: positions in `strings`, hashed by [`hash`].
     index: HashTable<u32>,
+    /// Position in `strings` of the text last looked up at an address, by [`recent_slot`] of the
+    /// address ([`NONE`] for none yet).
+    recent: [u32; RECENT],
     /// Strings from this position on were added since the last [`WriterSession::write_table`].
     unsent: usize,
     budget: usize,
+}
+
+/// Slots of [`WriterSession::recent`]: room for a few message types' names with few collisions.
+const RECENT: usize = 256;
+
+/// [`WriterSession::recent`] slot that holds no position.
+const NONE: u32 = u32::MAX;
+
+/// The [`WriterSession::recent`] slot of the text at `text`'s address: the top bits of the
+/// address times an odd constant (Fibonacci hashing), which spreads neighbouring literals.
+#[inline(always)]
+fn recent_slot(text: &str) -> usize {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    ((text.as_ptr() as u64).wrapping_mul(K) >> (64 - RECENT.trailing_zeros())) as usize
 }
 
 /// A word-at-a-time multiplicative hash (FxHash's scheme) of the length and the string: its
@@ -185,6 +205,7 @@ impl WriterSession {
         Self {
             strings: Vec::new(),
             index: HashTable::new(),
+            recent: [NONE; RECENT],
             unsent: 0,
             budget: quota,
         }
@@ -203,12 +224,24 @@ impl WriterSession {
     /// Odd wire key of `text`, adding it if it is new and fits the budget.
     #[inline(never)]
     pub(crate) fn key_for(&mut self, text: &str) -> Option<u32> {
+        let slot = recent_slot(text);
+        let recent = self.recent[slot];
+        match self.strings.get(recent as usize) {
+            Some(s) if short_eq(s.as_bytes(), text.as_bytes()) => Some(2 * recent + 1),
+            _ => self.find_or_add(text, slot),
+        }
+    }
+
+    /// [`WriterSession::key_for`] through the index; remembers the position in `slot`.
+    #[inline(never)]
+    fn find_or_add(&mut self, text: &str, slot: usize) -> Option<u32> {
         let strings = &self.strings;
         let h = hash(text.as_bytes());
         // A plain lookup first: most strings of a message were added by earlier ones.
         if let Some(&found) = self.index.find(h, |&i| {
             short_eq(strings[i as usize].as_bytes(), text.as_bytes())
         }) {
+            self.recent[slot] = found;
             return Some(2 * found + 1);
         }
         let cost = text.len() + mb31_len(text.len() as u32);
@@ -222,6 +255,7 @@ impl WriterSession {
         self.index
             .insert_unique(h, position, |&i| hash(strings[i as usize].as_bytes()));
         self.strings.push(text.into());
+        self.recent[slot] = position;
         Some(2 * position + 1)
     }
 
@@ -306,6 +340,21 @@ mod tests {
             assert_eq!(w.key_for(s), Some(2 * i as u32 + 1));
         }
         assert_eq!(w.len(), strings.len());
+    }
+
+    /// Text found at an address another string was looked up at gets its own key: the recent
+    /// slot is a hint confirmed by the text.
+    #[test]
+    fn writer_keys_follow_the_text_not_its_address() {
+        let mut w = WriterSession::new();
+        let mut buffer = String::from("Name");
+        assert_eq!(w.key_for(&buffer), Some(1));
+        buffer.replace_range(.., "Nome");
+        assert_eq!(w.key_for(&buffer), Some(3));
+        buffer.replace_range(.., "Name");
+        assert_eq!(w.key_for(&buffer), Some(1));
+        assert_eq!(w.key_for("Nome"), Some(3));
+        assert_eq!(w.len(), 2);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! `Vec`/`Option`, so `Vec<u8>` can stand for `xs:base64Binary`.
 
 use soapws_nbfs::{
-    Attribute, DateTime, Decimal, EncodeError, Guid, TimeSpan, Value, Writer, XmlString,
+    Attribute, DateTime, Decimal, EncodeError, Guid, ListItems, TimeSpan, Value, ValueList, Writer,
+    XmlString,
 };
 
 use crate::xml::{Node, NodeKind, RawXml, XmlError, XmlRead, XmlReadExt};
@@ -442,14 +443,25 @@ impl<T> std::ops::DerefMut for List<T> {
     }
 }
 
-impl<T: SimpleValue> SimpleValue for List<T> {
+/// The items are written as each one's [`SimpleValue::to_value`].
+impl<T: SimpleValue + Sync> ListItems for List<T> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn item(&self, i: usize) -> Value<'_> {
+        self.0[i].to_value()
+    }
+}
+
+impl<T: SimpleValue + Sync> SimpleValue for List<T> {
     fn to_value(&self) -> Value<'_> {
-        Value::List(self.0.iter().map(SimpleValue::to_value).collect())
+        Value::List(ValueList::produced(self))
     }
 
     fn from_value(v: &Value<'_>) -> Option<Self> {
         match v {
-            Value::List(items) => items.iter().map(T::from_value).collect(),
+            Value::List(items) => items.iter().map(|item| T::from_value(&item)).collect(),
             _ => v
                 .to_text()
                 .split_ascii_whitespace()
@@ -459,7 +471,7 @@ impl<T: SimpleValue> SimpleValue for List<T> {
     }
 }
 
-impl<T: SimpleValue> SerializeXml for List<T> {
+impl<T: SimpleValue + Sync> SerializeXml for List<T> {
     fn write_content(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         if self.0.is_empty() {
             return Ok(());
@@ -468,7 +480,7 @@ impl<T: SimpleValue> SerializeXml for List<T> {
     }
 }
 
-impl<T: SimpleValue> DeserializeXml for List<T> {
+impl<T: SimpleValue + Sync> DeserializeXml for List<T> {
     fn read_element<R: XmlRead + ?Sized>(r: &mut R) -> Result<Self, XmlError> {
         r.read_element_value("list", Self::from_value)
     }

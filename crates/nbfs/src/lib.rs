@@ -33,5 +33,7 @@ pub use reader::{
 pub use record::ArrayType;
 pub use session::{ReaderSession, WriterSession, DEFAULT_SESSION_QUOTA};
 pub use string::{StringSource, XmlString};
-pub use value::{DateTime, DateTimeKind, Decimal, Guid, QName, TimeSpan, Utf16, Value};
+pub use value::{
+    DateTime, DateTimeKind, Decimal, Guid, ListItems, QName, TimeSpan, Utf16, Value, ValueList,
+};
 pub use writer::{ArrayItems, Writer};

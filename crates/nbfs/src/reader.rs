@@ -8,7 +8,7 @@ use crate::error::{DecodeError, DecodeErrorKind as K};
 use crate::record::{self as r, ArrayType};
 use crate::session::ReaderSession;
 use crate::string::{StringSource, XmlString};
-use crate::value::{DateTime, Decimal, Guid, QName, TimeSpan, Utf16, Value};
+use crate::value::{DateTime, Decimal, Guid, QName, TimeSpan, Utf16, Value, ValueList};
 
 /// Namespace bound to the `xml` prefix.
 pub const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
@@ -275,7 +275,9 @@ impl Buffers {
 
     /// Leaves the vectors of a reader, emptied, to the thread's next reader.
     fn keep(namespaces: Vec<Binding<'_>>, attributes: Vec<Attribute<'_>>, recent_names: Vec<&str>) {
-        if namespaces.capacity() > MAX_KEPT || attributes.capacity() > MAX_KEPT {
+        // A reader that never had the thread's vectors (a list's) leaves them where they are.
+        let kept = |capacity: usize| (1..=MAX_KEPT).contains(&capacity);
+        if !kept(namespaces.capacity()) || attributes.capacity() > MAX_KEPT {
             return;
         }
         let buffers = Buffers {
@@ -327,7 +329,12 @@ impl<'a> Reader<'a> {
     /// A reader with no dictionary (plain [MC-NBFX]) and WCF's default quotas.
     #[inline(always)]
     pub fn new(input: &'a [u8]) -> Self {
-        let buffers = Buffers::take();
+        Self::with_buffers(input, Buffers::take())
+    }
+
+    /// A reader filling `buffers`.
+    #[inline(always)]
+    fn with_buffers(input: &'a [u8], buffers: Buffers) -> Self {
         Self {
             cur: Cursor::new(input, 0),
             dictionary: None,
@@ -465,7 +472,7 @@ impl<'a> Reader<'a> {
             NodeType::None => return None,
             NodeType::StartElement => Event::StartElement(self.element),
             NodeType::EndElement => Event::EndElement,
-            NodeType::Text => Event::Text(self.value.clone()),
+            NodeType::Text => Event::Text(self.value),
             NodeType::Comment => Event::Comment(self.comment),
             NodeType::Array => Event::Array(self.array()),
         })
@@ -623,14 +630,10 @@ impl<'a> Reader<'a> {
         Ok(NodeType::Text)
     }
 
-    /// Makes `value` the current text value. Only a list owns anything, so the value replaced is
-    /// dropped only if it is one (the drop glue of [`Value`] is a call).
+    /// Makes `value` the current text value.
     #[inline(always)]
     fn set_value(&mut self, value: Value<'a>) {
-        match std::mem::replace(&mut self.value, value) {
-            Value::List(items) => drop(items),
-            borrowed => std::mem::forget(borrowed),
-        }
+        self.value = value;
     }
 
     /// What [`Reader::pending`] asks for: drops the declarations of the element just ended, then
@@ -1119,13 +1122,19 @@ impl<'a> Reader<'a> {
         Ok(len)
     }
 
+    /// A list's items (after StartListText), checked as they are read; the value is a view of
+    /// their records, decoded again when iterated.
     fn list(&mut self) -> Result<Value<'a>, DecodeError> {
-        let mut items = Vec::new();
+        let mut records = self.cur;
         loop {
             let at = self.cur.position();
             let t = self.cur.u8()?;
             if t == r::END_LIST_TEXT {
-                return Ok(Value::List(items));
+                return Ok(Value::List(ValueList::read(ListRecords {
+                    records: records.take(at - records.position())?,
+                    dictionary: self.dictionary,
+                    session: self.session,
+                })));
             }
             if !r::is_text(t) || t % 2 == 1 || t == r::START_LIST_TEXT {
                 return Err(self.cur.error_at(
@@ -1136,8 +1145,35 @@ impl<'a> Reader<'a> {
                     },
                 ));
             }
-            items.push(self.text_value(t, at)?);
+            self.text_value(t, at)?;
         }
+    }
+
+    /// The next item of a [`ListRecords`] reader (None at the end).
+    fn list_item(&mut self) -> Option<Value<'a>> {
+        let at = self.cur.position();
+        let t = self.cur.u8().ok()?;
+        self.text_value(t, at).ok()
+    }
+}
+
+/// The text records of a list a [`Reader`] read and checked, with what resolves their keys.
+#[derive(Clone, Copy)]
+pub(crate) struct ListRecords<'a> {
+    records: &'a [u8],
+    dictionary: Option<&'a dyn Dictionary>,
+    session: Option<&'a ReaderSession>,
+}
+
+impl<'a> ListRecords<'a> {
+    /// The items, decoded again (by a reader of the records alone, which allocates nothing).
+    pub(crate) fn items(self) -> impl Iterator<Item = Value<'a>> {
+        // Empty vectors: the thread's spare ones stay with the reader that has them.
+        let mut reader = Reader::with_buffers(self.records, Buffers::default());
+        reader.dictionary = self.dictionary;
+        reader.session = self.session;
+        reader.quotas = Quotas::TOOLS;
+        std::iter::from_fn(move || reader.list_item())
     }
 }
 
@@ -1170,6 +1206,33 @@ mod tests {
         assert_eq!(second.attributes.as_ptr(), attributes.cast());
         assert!(second.namespaces.is_empty() && second.attributes.is_empty());
         assert_eq!(events(&mut second), expected);
+    }
+
+    #[test]
+    fn reading_a_lists_items_leaves_the_threads_vectors_where_they_are() {
+        // `<a>5 true</a>`: a list of an Int8 and a True record.
+        let doc = [0x40, 0x01, b'a', 0xA4, 0x88, 0x05, 0x86, 0xA6, 0x01];
+        let mut reader = Reader::new(&doc);
+        assert!(matches!(reader.read(), Ok(NodeType::StartElement)));
+        assert!(matches!(reader.read(), Ok(NodeType::Text)));
+        let Value::List(items) = *reader.value() else {
+            panic!("not a list: {:?}", reader.value());
+        };
+        drop(reader);
+        let spare_room = || {
+            SPARE.with(|spare| {
+                let buffers = spare.take();
+                let room = buffers.namespaces.capacity();
+                spare.set(buffers);
+                room
+            })
+        };
+        assert!(spare_room() >= NAMESPACES_ROOM);
+        assert_eq!(
+            items.iter().collect::<Vec<_>>(),
+            [Value::Int32(5), Value::Bool(true)]
+        );
+        assert!(spare_room() >= NAMESPACES_ROOM);
     }
 
     #[test]

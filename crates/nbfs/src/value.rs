@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::format;
+use crate::reader::ListRecords;
 use crate::string::XmlString;
 
 /// A text value: what a text record holds when read, and what the writer is asked to write.
@@ -10,7 +11,10 @@ use crate::string::XmlString;
 /// Reading maps ZeroText, OneText and Int8/16/32Text to [`Value::Int32`], TrueText, FalseText and
 /// BoolText to [`Value::Bool`], EmptyText to an empty [`Value::Str`]. Writing picks the record the
 /// .NET `XmlBinaryWriter` picks for the value (see [`crate::Writer`]).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A value borrows what it holds (a list its items too), so it is `Copy`: building one to write
+/// costs no allocation and dropping it nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value<'a> {
     /// Character text (Chars8/16/32Text, EmptyText).
     Str(&'a str),
@@ -45,7 +49,7 @@ pub enum Value<'a> {
     /// A qualified name from the dictionary (QNameDictionaryText).
     QName(QName<'a>),
     /// A list of values shown separated by single spaces (StartListText … EndListText).
-    List(Vec<Value<'a>>),
+    List(ValueList<'a>),
 }
 
 impl Value<'_> {
@@ -122,6 +126,92 @@ impl Value<'_> {
                 s
             }
         }
+    }
+}
+
+/// The items of a [`Value::List`]: a slice of values, items produced one at a time by a
+/// [`ListItems`], or the records a [`crate::Reader`] read (decoded again as they are iterated).
+/// A list is not an item of a list.
+#[derive(Clone, Copy)]
+pub struct ValueList<'a>(Items<'a>);
+
+#[derive(Clone, Copy)]
+enum Items<'a> {
+    Values(&'a [Value<'a>]),
+    Produced(&'a dyn ListItems),
+    Read(ListRecords<'a>),
+}
+
+/// Items of a list to write, produced on demand (e.g. from typed values, with no slice of
+/// [`Value`]s built first). `Sync`, as a [`Value`] holding them is.
+pub trait ListItems: Sync {
+    /// Number of items.
+    fn len(&self) -> usize;
+
+    /// True when there is no item.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Item `i`, for `i < self.len()`.
+    fn item(&self, i: usize) -> Value<'_>;
+}
+
+impl<'a> ValueList<'a> {
+    /// A list of these values.
+    pub const fn new(items: &'a [Value<'a>]) -> Self {
+        Self(Items::Values(items))
+    }
+
+    /// A list of the items `items` produces.
+    pub const fn produced(items: &'a dyn ListItems) -> Self {
+        Self(Items::Produced(items))
+    }
+
+    /// A list of the text records a reader read and checked.
+    pub(crate) const fn read(records: ListRecords<'a>) -> Self {
+        Self(Items::Read(records))
+    }
+
+    /// The items, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Value<'a>> + 'a {
+        match self.0 {
+            Items::Values(v) => ItemsIter::Values(v.iter()),
+            Items::Produced(p) => ItemsIter::Produced(p, 0..p.len()),
+            Items::Read(r) => ItemsIter::Read(r.items()),
+        }
+    }
+}
+
+/// [`ValueList::iter`], by where the items are.
+enum ItemsIter<'a, R> {
+    Values(std::slice::Iter<'a, Value<'a>>),
+    Produced(&'a dyn ListItems, std::ops::Range<usize>),
+    Read(R),
+}
+
+impl<'a, R: Iterator<Item = Value<'a>>> Iterator for ItemsIter<'a, R> {
+    type Item = Value<'a>;
+
+    fn next(&mut self) -> Option<Value<'a>> {
+        match self {
+            Self::Values(v) => v.next().copied(),
+            Self::Produced(p, range) => range.next().map(|i| p.item(i)),
+            Self::Read(r) => r.next(),
+        }
+    }
+}
+
+impl fmt::Debug for ValueList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Lists are equal when their items are, however each is held.
+impl PartialEq for ValueList<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
     }
 }
 
@@ -344,6 +434,51 @@ impl fmt::Display for Guid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A list read back (a view of its records, a session string among them) equals the list
+    /// written, held as a slice or produced item by item.
+    #[test]
+    fn lists_are_equal_however_held() {
+        struct Squares;
+        impl ListItems for Squares {
+            fn len(&self) -> usize {
+                3
+            }
+            fn item(&self, i: usize) -> Value<'_> {
+                Value::Int32((i * i) as i32)
+            }
+        }
+        let items = [
+            Value::Int32(0),
+            Value::Int32(1),
+            Value::Dictionary(XmlString::dynamic("four")),
+        ];
+        let mut session = crate::WriterSession::new();
+        let mut w = crate::Writer::new().session(&mut session);
+        w.start_element(None, XmlString::inline("a"), None).unwrap();
+        w.value(&Value::List(ValueList::new(&items))).unwrap();
+        let doc = w.finish().unwrap();
+        let mut table = Vec::new();
+        session.write_table(&mut table);
+        let mut reader_session = crate::ReaderSession::new();
+        reader_session.read_table(&table).unwrap();
+        let mut r = crate::Reader::new(&doc).with_session(&reader_session);
+        let read = loop {
+            match r.next_event().unwrap() {
+                Some(crate::Event::Text(v)) => break v,
+                Some(_) => {}
+                None => panic!("no text"),
+            }
+        };
+        assert_eq!(read, Value::List(ValueList::new(&items)));
+        assert_eq!(read.to_text(), "0 1 four");
+        let squares = [Value::Int32(0), Value::Int32(1), Value::Int32(4)];
+        assert_eq!(
+            Value::List(ValueList::produced(&Squares)),
+            Value::List(ValueList::new(&squares))
+        );
+        assert_ne!(read, Value::List(ValueList::new(&squares)));
+    }
 
     #[test]
     fn guid_byte_order() {

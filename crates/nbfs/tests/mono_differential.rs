@@ -16,8 +16,9 @@ use std::sync::OnceLock;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use soapws_nbfs::{
-    ArrayItems, Attribute, DateTime, DateTimeKind, Decimal, Event, Guid, Nbfs, QName, Quotas,
-    Reader, ReaderSession, TimeSpan, Value, Writer, WriterSession, XmlString, XMLNS_NAMESPACE,
+    ArrayItems, Attribute, DateTime, DateTimeKind, Decimal, Event, Guid, ListItems, Nbfs, QName,
+    Quotas, Reader, ReaderSession, TimeSpan, Value, ValueList, Writer, WriterSession, XmlString,
+    XMLNS_NAMESPACE,
 };
 
 const DOCS_PER_MODE: usize = 400;
@@ -87,7 +88,21 @@ enum Val {
     Uid(Guid),
     B64(Vec<u8>),
     QName { prefix: u8, local: Name, ns: Name },
-    List(Vec<Val>),
+    List(ListVals),
+}
+
+/// A list's items, written as each one's [`value`].
+#[derive(Debug, Clone)]
+struct ListVals(Vec<Val>);
+
+impl ListItems for ListVals {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn item(&self, i: usize) -> Value<'_> {
+        value(&self.0[i])
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -331,7 +346,7 @@ fn gen_scalar(rng: &mut Rng, in_attribute: bool) -> Val {
                 .map(|i| i as u8)
                 .collect(),
         ),
-        14 if !in_attribute => Val::List(
+        14 if !in_attribute => Val::List(ListVals(
             (0..rng.below(4) + 1)
                 .map(|_| match rng.below(4) {
                     0 => Val::I32(rng.next() as i32),
@@ -346,8 +361,8 @@ fn gen_scalar(rng: &mut Rng, in_attribute: bool) -> Val {
                     ),
                 })
                 .collect(),
-        ),
-        14 => Val::List(vec![Val::I32(rng.next() as i32), Val::Bool(true)]),
+        )),
+        14 => Val::List(ListVals(vec![Val::I32(rng.next() as i32), Val::Bool(true)])),
         _ => Val::Str(gen_string(rng)),
     }
 }
@@ -581,6 +596,7 @@ fn scalar_field(v: &Val) -> String {
         Val::QName { local, ns, .. } => format!("qn\t{}\t{}", name_field(local), name_field(ns)),
         Val::List(items) => {
             let items: Vec<String> = items
+                .0
                 .iter()
                 .map(|i| match i {
                     Val::I32(v) => format!("i32:{v}"),
@@ -693,7 +709,7 @@ fn value<'v>(v: &'v Val) -> Value<'v> {
             prefix: *prefix,
             name: xml_string(local),
         }),
-        Val::List(items) => Value::List(items.iter().map(value).collect()),
+        Val::List(items) => Value::List(ValueList::produced(items)),
     }
 }
 

@@ -16,9 +16,9 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use soapws_nbfs::{
-    xml, ArrayItems, Attribute, DateTime, DateTimeKind, Decimal, Event, Guid, Nbfs, QName, Quotas,
-    Reader, ReaderSession, StringSource, TimeSpan, Utf16, Value, Writer, WriterSession, XmlString,
-    XML_NAMESPACE,
+    xml, ArrayItems, Attribute, DateTime, DateTimeKind, Decimal, Event, Guid, ListItems, Nbfs,
+    QName, Quotas, Reader, ReaderSession, StringSource, TimeSpan, Utf16, Value, ValueList, Writer,
+    WriterSession, XmlString, XML_NAMESPACE,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -85,7 +85,21 @@ enum Val {
     UniqueId([u8; 16]),
     Bytes(Vec<u8>),
     QName(u8, Name),
-    List(Vec<Val>),
+    List(ListVals),
+}
+
+/// A list's items, written as each one's [`Val::value`].
+#[derive(Debug, Clone)]
+struct ListVals(Vec<Val>);
+
+impl ListItems for ListVals {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn item(&self, i: usize) -> Value<'_> {
+        self.0[i].value()
+    }
 }
 
 impl Val {
@@ -110,7 +124,7 @@ impl Val {
                 prefix: *p,
                 name: n.xml(),
             }),
-            Val::List(items) => Value::List(items.iter().map(Val::value).collect()),
+            Val::List(items) => Value::List(ValueList::produced(items)),
         }
     }
 }
@@ -517,7 +531,7 @@ fn leaf_value() -> BoxedStrategy<Val> {
 fn value() -> BoxedStrategy<Val> {
     prop_oneof![
         12 => leaf_value(),
-        1 => prop::collection::vec(leaf_value(), 0..5).prop_map(Val::List),
+        1 => prop::collection::vec(leaf_value(), 0..5).prop_map(|items| Val::List(ListVals(items))),
     ]
     .boxed()
 }
@@ -726,7 +740,7 @@ fn canon(v: &Value<'_>) -> Cv {
         Value::UniqueId(g) => Cv::UniqueId(g.0),
         Value::Bytes(b) => Cv::Bytes(b.to_vec()),
         Value::QName(q) => Cv::QName(q.prefix, q.name.as_str().to_owned()),
-        Value::List(items) => Cv::List(items.iter().map(canon).collect()),
+        Value::List(items) => Cv::List(items.iter().map(|item| canon(&item)).collect()),
     }
 }
 
@@ -818,6 +832,7 @@ fn predict(v: &Val, ctx: Ctx, keyed: Keyed<'_>) -> Vec<Cv> {
         },
         Val::List(items) => vec![Cv::List(
             items
+                .0
                 .iter()
                 .flat_map(|i| predict(i, Ctx::ListItem, keyed))
                 .collect(),

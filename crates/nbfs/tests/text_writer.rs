@@ -1,6 +1,6 @@
 //! The text side of `Writer`: the same calls give the XML that the binary form decodes to.
 
-use soapws_nbfs::{xml, ArrayItems, Nbfs, Quotas, Reader, Value, Writer, XmlString};
+use soapws_nbfs::{xml, ArrayItems, Nbfs, Quotas, Reader, Value, ValueList, Writer, XmlString};
 
 const SOAP: XmlString<'static> =
     XmlString::from_static("http://www.w3.org/2003/05/soap-envelope", 4);
@@ -55,8 +55,11 @@ fn envelope(w: &mut Writer<'_>, attribute_value: &str) {
         ArrayItems::Int32(&[1, -2]),
     )
     .unwrap();
-    w.value(&Value::List(vec![Value::Int32(5), Value::Bool(true)]))
-        .unwrap();
+    w.value(&Value::List(ValueList::new(&[
+        Value::Int32(5),
+        Value::Bool(true),
+    ])))
+    .unwrap();
     w.value(&Value::Bytes(&[1, 2, 3, 4])).unwrap();
 }
 

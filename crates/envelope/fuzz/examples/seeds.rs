@@ -20,7 +20,7 @@ use soapws_envelope::{
 };
 use soapws_envelope_fuzz::{session_messages, MAX_SESSION_MESSAGES, SEPARATOR};
 use soapws_nbfs::{
-    ArrayItems, DateTime, Decimal, EncodeError, Guid, TimeSpan, Value, Writer, XmlString,
+    ArrayItems, DateTime, Decimal, EncodeError, Guid, TimeSpan, Value, ValueList, Writer, XmlString,
 };
 
 const CAPTURES: [&str; 4] = [
@@ -62,7 +62,11 @@ fn order_request() -> Message {
             ("ref", Value::UniqueId(id)),
             (
                 "tags",
-                Value::List(vec![Value::Int32(1), Value::Str("two"), Value::Bool(false)]),
+                Value::List(ValueList::new(&[
+                    Value::Int32(1),
+                    Value::Str("two"),
+                    Value::Bool(false),
+                ])),
             ),
         ] {
             w.start_element(None, XmlString::dynamic(name), None)?;

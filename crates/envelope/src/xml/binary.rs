@@ -174,7 +174,7 @@ impl XmlRead for BinaryXmlReader<'_> {
                 Node::StartElement(self.reader.element())
             }
             Current::Inner(NodeType::EndElement) => Node::EndElement,
-            Current::Inner(NodeType::Text) => Node::Text(self.reader.value().clone()),
+            Current::Inner(NodeType::Text) => Node::Text(*self.reader.value()),
             Current::Inner(NodeType::Comment) => Node::Comment(self.reader.comment()),
             Current::JoinedText => Node::Text(Value::Str(&self.joined_text)),
             Current::JoinedBytes => Node::Text(Value::Bytes(&self.joined_bytes)),

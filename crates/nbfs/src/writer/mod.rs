@@ -14,7 +14,7 @@ use crate::reader::{XMLNS_NAMESPACE, XML_NAMESPACE};
 use crate::record::{self as r, ArrayType};
 use crate::session::WriterSession;
 use crate::string::{every_byte_masked, is_plain_name_text, XmlString};
-use crate::value::{DateTime, Decimal, Guid, TimeSpan, Value};
+use crate::value::{DateTime, Decimal, Guid, TimeSpan, Value, ValueList};
 use binary::BinaryNode;
 use namespaces::Namespaces;
 use text::TextNode;
@@ -816,14 +816,14 @@ fn write_value<N: Node>(n: &mut N, value: &Value<'_>, joined: bool) -> Result<()
             }
             n.qname(q.prefix, q.name, joined)
         }
-        Value::List(items) => write_list(n, items)?,
+        Value::List(items) => write_list(n, *items)?,
     }
     Ok(())
 }
 
 /// Writes a list value: its items, each one record, between the list records.
 #[inline(never)]
-fn write_list<N: Node>(n: &mut N, items: &[Value<'_>]) -> Result<(), EncodeError> {
+fn write_list<N: Node>(n: &mut N, items: ValueList<'_>) -> Result<(), EncodeError> {
     n.start_list();
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
@@ -831,7 +831,7 @@ fn write_list<N: Node>(n: &mut N, items: &[Value<'_>]) -> Result<(), EncodeError
         }
         match item {
             Value::List(_) => return Err(EncodeError::InvalidState("nested list")),
-            _ => write_value(n, item, true)?,
+            _ => write_value(n, &item, true)?,
         }
     }
     n.end_list();

@@ -140,26 +140,29 @@ pub struct WriterSession {
     strings: Vec<Box<str>>,
     /// Index of `strings` by content: positions in `strings`, hashed by [`hash`].
     index: HashTable<u32>,
-    /// Position in `strings` of the text last looked up at an address, by [`recent_slot`] of the
-    /// address ([`NONE`] for none yet).
-    recent: [u32; RECENT],
+    /// Positions in `strings` of the texts last looked up at addresses of one [`recent_set`],
+    /// the latest first ([`NONE`] for none yet).
+    recent: [[u32; WAYS]; SETS],
     /// Strings from this position on were added since the last [`WriterSession::write_table`].
     unsent: usize,
     budget: usize,
 }
 
-/// Slots of [`WriterSession::recent`]: room for a few message types' names with few collisions.
-const RECENT: usize = 256;
+/// Sets of [`WriterSession::recent`], and positions per set: a set for each of a few hundred
+/// names (a few message types'), so that the latest position of a name's set is mostly its own,
+/// and four to a set, so that names whose addresses share a set rarely push each other out.
+const SETS: usize = 256;
+const WAYS: usize = 4;
 
-/// [`WriterSession::recent`] slot that holds no position.
+/// [`WriterSession::recent`] position that names no string.
 const NONE: u32 = u32::MAX;
 
-/// The [`WriterSession::recent`] slot of the text at `text`'s address: the top bits of the
+/// The [`WriterSession::recent`] set of the text at `text`'s address: the top bits of the
 /// address times an odd constant (Fibonacci hashing), which spreads neighbouring literals.
 #[inline(always)]
-fn recent_slot(text: &str) -> usize {
+fn recent_set(text: &str) -> usize {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    ((text.as_ptr() as u64).wrapping_mul(K) >> (64 - RECENT.trailing_zeros())) as usize
+    ((text.as_ptr() as u64).wrapping_mul(K) >> (64 - SETS.trailing_zeros())) as usize
 }
 
 /// A word-at-a-time multiplicative hash (FxHash's scheme) of the length and the string: its
@@ -205,7 +208,7 @@ impl WriterSession {
         Self {
             strings: Vec::new(),
             index: HashTable::new(),
-            recent: [NONE; RECENT],
+            recent: [[NONE; WAYS]; SETS],
             unsent: 0,
             budget: quota,
         }
@@ -222,27 +225,51 @@ impl WriterSession {
     }
 
     /// Odd wire key of `text`, adding it if it is new and fits the budget.
+    ///
+    /// A name of up to 16 bytes (most are) found at the latest position of its set costs a
+    /// few loads and two word comparisons, and no register saves (which a `memcmp` call for
+    /// longer text would need).
     #[inline(never)]
     pub(crate) fn key_for(&mut self, text: &str) -> Option<u32> {
-        let slot = recent_slot(text);
-        let recent = self.recent[slot];
-        match self.strings.get(recent as usize) {
-            Some(s) if short_eq(s.as_bytes(), text.as_bytes()) => Some(2 * recent + 1),
-            _ => self.find_or_add(text, slot),
+        let set = recent_set(text);
+        let latest = self.recent[set][0];
+        match text.len() <= 16 && self.holds(latest, text) {
+            true => Some(2 * latest + 1),
+            false => self.key_in_set(text, set),
         }
     }
 
-    /// [`WriterSession::key_for`] through the index; remembers the position in `slot`.
+    /// True when the string at `position` (if any) is `text`.
+    #[inline(always)]
+    fn holds(&self, position: u32, text: &str) -> bool {
+        self.strings
+            .get(position as usize)
+            .is_some_and(|s| short_eq(s.as_bytes(), text.as_bytes()))
+    }
+
+    /// [`WriterSession::key_for`] past its first test: the positions of `set`, then the index
+    /// (the position found becoming the set's latest).
     #[inline(never)]
-    fn find_or_add(&mut self, text: &str, slot: usize) -> Option<u32> {
+    fn key_in_set(&mut self, text: &str, set: usize) -> Option<u32> {
+        if let Some(&position) = self.recent[set].iter().find(|&&p| self.holds(p, text)) {
+            return Some(2 * position + 1);
+        }
+        let position = self.index_position(text)?;
+        let ways = &mut self.recent[set];
+        ways.rotate_right(1);
+        ways[0] = position;
+        Some(2 * position + 1)
+    }
+
+    /// Position of `text` in `strings`, adding it if it is new and fits the budget.
+    fn index_position(&mut self, text: &str) -> Option<u32> {
         let strings = &self.strings;
         let h = hash(text.as_bytes());
         // A plain lookup first: most strings of a message were added by earlier ones.
         if let Some(&found) = self.index.find(h, |&i| {
             short_eq(strings[i as usize].as_bytes(), text.as_bytes())
         }) {
-            self.recent[slot] = found;
-            return Some(2 * found + 1);
+            return Some(found);
         }
         let cost = text.len() + mb31_len(text.len() as u32);
         if cost > self.budget || text.len() > i32::MAX as usize {
@@ -255,8 +282,7 @@ impl WriterSession {
         self.index
             .insert_unique(h, position, |&i| hash(strings[i as usize].as_bytes()));
         self.strings.push(text.into());
-        self.recent[slot] = position;
-        Some(2 * position + 1)
+        Some(position)
     }
 
     /// Inserts the string table of the strings added since the last call (`00` if none) at the

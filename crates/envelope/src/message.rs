@@ -192,14 +192,23 @@ impl XmlRead for BodyReader<'_> {
         }
     }
 
-    fn read_text_element<T, F: FnOnce(&soapws_nbfs::Value<'_>) -> T>(
+    fn element_value<T>(
         &mut self,
-        f: F,
-    ) -> Result<Result<T, F>, XmlError> {
+        kind: &'static str,
+        f: impl FnOnce(&soapws_nbfs::Value<'_>) -> Option<T>,
+    ) -> Result<T, XmlError> {
         match self {
-            Self::Text(r) => r.read_text_element(f),
-            Self::Binary(r) => r.read_text_element(f),
-            Self::Empty => Ok(Err(f)),
+            Self::Text(r) => r.element_value(kind, f),
+            Self::Binary(r) => r.element_value(kind, f),
+            Self::Empty => crate::xml::element_value_by_nodes(self, kind, f),
+        }
+    }
+
+    fn element_string(&mut self) -> Result<String, XmlError> {
+        match self {
+            Self::Text(r) => r.element_string(),
+            Self::Binary(r) => r.element_string(),
+            Self::Empty => crate::xml::element_string_by_nodes(self),
         }
     }
 

@@ -4,7 +4,10 @@
 
 use soapws_nbfs::{Attribute, NodeType, Quotas, Reader, Value};
 
-use super::{max_text_length, Node, NodeKind, XmlError, XmlRead};
+use super::{
+    convert, element_string_by_nodes, element_value_by_nodes, max_text_length, Node, NodeKind,
+    XmlError, XmlRead, XmlReadExt,
+};
 
 /// The node the reader is on.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -120,6 +123,27 @@ impl<'a> BinaryXmlReader<'a> {
         })
     }
 
+    /// On an element (after comments and white space) whose content is a single text record or
+    /// nothing: reads the value and the end in one step of the wrapped reader and returns true,
+    /// the value then being the wrapped reader's (see [`BinaryXmlReader::past_simple_content`]).
+    /// False, on the start tag, for anything else.
+    fn at_simple_content(&mut self) -> Result<bool, XmlError> {
+        if self.current != Current::Inner(NodeType::StartElement)
+            && self.skip_to_content()? != Some(NodeKind::StartElement)
+        {
+            return Ok(false);
+        }
+        Ok(self.current == Current::Inner(NodeType::StartElement)
+            && self.reader.read_simple_content()?)
+    }
+
+    /// After [`BinaryXmlReader::at_simple_content`]: moves to the node after the element.
+    fn past_simple_content(&mut self) -> Result<(), XmlError> {
+        self.current = Current::Inner(NodeType::EndElement);
+        self.advance()?;
+        Ok(())
+    }
+
     fn join_rest(&mut self) -> Result<Current, XmlError> {
         while self.reader.next_is_text() {
             self.reader.read()?;
@@ -218,22 +242,26 @@ impl XmlRead for BinaryXmlReader<'_> {
         }
     }
 
-    /// On a start element whose content is a single text record (or nothing), reads the value
-    /// and the end in one step of the wrapped reader; anything else takes the caller's path.
-    fn read_text_element<T, F: FnOnce(&Value<'_>) -> T>(
+    fn element_value<T>(
         &mut self,
-        f: F,
-    ) -> Result<Result<T, F>, XmlError> {
-        if self.current != Current::Inner(NodeType::StartElement) {
-            return Ok(Err(f));
+        kind: &'static str,
+        f: impl FnOnce(&Value<'_>) -> Option<T>,
+    ) -> Result<T, XmlError> {
+        if self.at_simple_content()? {
+            let value = convert(self.reader.value(), kind, f);
+            self.past_simple_content()?;
+            return value;
         }
-        if !self.reader.read_simple_content()? {
-            return Ok(Err(f));
+        element_value_by_nodes(self, kind, f)
+    }
+
+    fn element_string(&mut self) -> Result<String, XmlError> {
+        if self.at_simple_content()? {
+            let text = self.reader.value().to_text();
+            self.past_simple_content()?;
+            return Ok(text);
         }
-        let out = f(self.reader.value());
-        self.current = Current::Inner(NodeType::EndElement);
-        self.advance()?;
-        Ok(Ok(out))
+        element_string_by_nodes(self)
     }
 
     fn with_text<T>(&self, f: impl FnOnce(&Value<'_>) -> T) -> Option<T> {

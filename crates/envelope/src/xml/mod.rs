@@ -112,15 +112,21 @@ pub trait XmlRead {
         }
     }
 
-    /// A shortcut for the commonest element, one whose content is a single text node: on its
-    /// start tag, gives `f` the text and moves past the end tag. Anywhere else, and where they
-    /// cannot tell cheaply, readers hand `f` back (`Ok(Err(f))`) without moving, and the caller
-    /// reads node by node.
-    fn read_text_element<T, F: FnOnce(&Value<'_>) -> T>(
+    /// The work of [`XmlReadExt::read_element_value`]. Readers override it to take the
+    /// commonest element, `<a>text</a>`, in one step, and read anything else node by node as
+    /// this default does.
+    fn element_value<T>(
         &mut self,
-        f: F,
-    ) -> Result<Result<T, F>, XmlError> {
-        Ok(Err(f))
+        kind: &'static str,
+        f: impl FnOnce(&Value<'_>) -> Option<T>,
+    ) -> Result<T, XmlError> {
+        element_value_by_nodes(self, kind, f)
+    }
+
+    /// The work of [`XmlReadExt::read_element_string`], overridden as
+    /// [`XmlRead::element_value`] is.
+    fn element_string(&mut self) -> Result<String, XmlError> {
+        element_string_by_nodes(self)
     }
 
     /// True when the reader is on a text node of XML white space only.
@@ -185,68 +191,12 @@ pub trait XmlReadExt: XmlRead {
         kind: &'static str,
         f: impl FnOnce(&Value<'_>) -> Option<T>,
     ) -> Result<T, XmlError> {
-        let invalid = |v: &Value<'_>| XmlError::InvalidValue {
-            text: v.to_text(),
-            kind,
-        };
-        // Tried first where the reader is: mostly on the start tag already, with nothing to skip.
-        let f = match self.read_text_element(|v| f(v).ok_or_else(|| invalid(v)))? {
-            Ok(value) => return value,
-            Err(f) => f,
-        };
-        if self.skip_to_content()? != Some(NodeKind::StartElement) {
-            return Err(self.unexpected("a start tag"));
-        }
-        let f = match self.read_text_element(f)? {
-            Ok(value) => return value,
-            Err(f) => f,
-        };
-        self.advance()?;
-        while self.kind() == Some(NodeKind::Comment) {
-            self.advance()?;
-        }
-        let value = if self.kind() == Some(NodeKind::EndElement) {
-            f(&Value::Str(""))?
-        } else {
-            let value = self
-                .with_text(f)
-                .ok_or_else(|| self.unexpected("text content"))??;
-            self.advance()?;
-            value
-        };
-        self.read_end_element()?;
-        Ok(value)
+        self.element_value(kind, f)
     }
 
     /// On a start element: reads its text content as a string and moves past the end tag.
     fn read_element_string(&mut self) -> Result<String, XmlError> {
-        // As in `read_element_value`: the shortcut first, then skipping and the shortcut again.
-        if let Ok(text) = self.read_text_element(|v| v.to_text())? {
-            return Ok(text);
-        }
-        if self.skip_to_content()? != Some(NodeKind::StartElement) {
-            return Err(self.unexpected("a start tag"));
-        }
-        if let Ok(text) = self.read_text_element(|v| v.to_text())? {
-            return Ok(text);
-        }
-        self.advance()?;
-        let mut text = String::new();
-        loop {
-            match self.kind() {
-                Some(NodeKind::Text) => {
-                    self.with_text(|v| v.write_text(&mut text));
-                }
-                Some(NodeKind::Comment) => {}
-                Some(NodeKind::EndElement) => break,
-                _ => return Err(self.unexpected("text content")),
-            }
-            if !self.advance()? {
-                return Err(self.unexpected("an end tag"));
-            }
-        }
-        self.advance()?;
-        Ok(text)
+        self.element_string()
     }
 
     /// Skips the current node; for a start element, its whole subtree.
@@ -296,6 +246,70 @@ pub trait XmlReadExt: XmlRead {
 }
 
 impl<R: XmlRead + ?Sized> XmlReadExt for R {}
+
+/// `f`'s value of `v`, or the error saying `v` is not a valid `kind`.
+#[inline]
+pub(crate) fn convert<T>(
+    v: &Value<'_>,
+    kind: &'static str,
+    f: impl FnOnce(&Value<'_>) -> Option<T>,
+) -> Result<T, XmlError> {
+    f(v).ok_or_else(|| XmlError::InvalidValue {
+        text: v.to_text(),
+        kind,
+    })
+}
+
+/// [`XmlRead::element_value`] node by node: comments and white space before the start tag,
+/// comments around the text, an empty element (`f` sees an empty string).
+pub(crate) fn element_value_by_nodes<R: XmlRead + ?Sized, T>(
+    r: &mut R,
+    kind: &'static str,
+    f: impl FnOnce(&Value<'_>) -> Option<T>,
+) -> Result<T, XmlError> {
+    if r.skip_to_content()? != Some(NodeKind::StartElement) {
+        return Err(r.unexpected("a start tag"));
+    }
+    r.advance()?;
+    while r.kind() == Some(NodeKind::Comment) {
+        r.advance()?;
+    }
+    let value = if r.kind() == Some(NodeKind::EndElement) {
+        convert(&Value::Str(""), kind, f)?
+    } else {
+        let value = r
+            .with_text(|v| convert(v, kind, f))
+            .ok_or_else(|| r.unexpected("text content"))??;
+        r.advance()?;
+        value
+    };
+    r.read_end_element()?;
+    Ok(value)
+}
+
+/// [`XmlRead::element_string`] node by node: the text nodes joined, comments skipped.
+pub(crate) fn element_string_by_nodes<R: XmlRead + ?Sized>(r: &mut R) -> Result<String, XmlError> {
+    if r.skip_to_content()? != Some(NodeKind::StartElement) {
+        return Err(r.unexpected("a start tag"));
+    }
+    r.advance()?;
+    let mut text = String::new();
+    loop {
+        match r.kind() {
+            Some(NodeKind::Text) => {
+                r.with_text(|v| v.write_text(&mut text));
+            }
+            Some(NodeKind::Comment) => {}
+            Some(NodeKind::EndElement) => break,
+            _ => return Err(r.unexpected("text content")),
+        }
+        if !r.advance()? {
+            return Err(r.unexpected("an end tag"));
+        }
+    }
+    r.advance()?;
+    Ok(text)
+}
 
 /// Names of an element, for comparisons by local name and namespace.
 pub fn is_named(e: &Element<'_>, local: XmlString<'_>, ns: XmlString<'_>) -> bool {

@@ -12,7 +12,10 @@ use soapws_nbfs::{Attribute, Element, Quotas, Value, XmlString, XMLNS_NAMESPACE,
 
 use self::lexer::{expand_text, normalize_attribute, normalize_line_ends, LexError, Lexer};
 use self::lexer::{RawAttribute, Token};
-use super::{max_text_length, Node, NodeKind, XmlError, XmlRead};
+use super::{
+    convert, element_string_by_nodes, element_value_by_nodes, max_text_length, Node, NodeKind,
+    XmlError, XmlRead, XmlReadExt,
+};
 
 /// Where a name's namespace is: no namespace, the `xml` namespace, or a declaration.
 #[derive(Clone, Copy, Debug)]
@@ -471,24 +474,47 @@ impl<'a> XmlRead for TextXmlReader<'a> {
         }
     }
 
-    /// On `<a>text</a>` with nothing to expand in `text`, reads both tokens here, without the
-    /// node-by-node states; anything else is left to the caller's general path.
-    fn read_text_element<T, F: FnOnce(&Value<'_>) -> T>(
+    fn element_value<T>(
         &mut self,
-        f: F,
-    ) -> Result<Result<T, F>, XmlError> {
+        kind: &'static str,
+        f: impl FnOnce(&Value<'_>) -> Option<T>,
+    ) -> Result<T, XmlError> {
+        match self.simple_text()? {
+            Some(text) => convert(&str_value(text), kind, f),
+            None => element_value_by_nodes(self, kind, f),
+        }
+    }
+
+    fn element_string(&mut self) -> Result<String, XmlError> {
+        match self.simple_text()? {
+            Some(text) => Ok(text.to_owned()),
+            None => element_string_by_nodes(self),
+        }
+    }
+}
+
+impl<'a> TextXmlReader<'a> {
+    /// The text of the element the reader is on (after comments and white space) when it is
+    /// `<a>text</a>` with nothing to expand in `text`, read here without the node-by-node
+    /// states, the reader then past the element; `None`, on its start tag, for anything else.
+    fn simple_text(&mut self) -> Result<Option<&'a str>, XmlError> {
+        if !matches!(self.current, Current::Start { .. })
+            && self.skip_to_content()? != Some(NodeKind::StartElement)
+        {
+            return Ok(None);
+        }
         if !matches!(self.current, Current::Start { .. })
             || self.pending_end
             || self.pending.is_some()
         {
-            return Ok(Err(f));
+            return Ok(None);
         }
         let start = self.lexer.position();
         let text = match self.lexer.next_text() {
             Some(Token::Text { raw, plain: true }) => raw,
             _ => {
                 self.lexer.rewind(start);
-                return Ok(Err(f));
+                return Ok(None);
             }
         };
         let closes = self
@@ -497,12 +523,11 @@ impl<'a> XmlRead for TextXmlReader<'a> {
             .is_some_and(|&(open, _)| self.lexer.skip_end_tag(open));
         if !closes || text.len() > max_text_length(&self.quotas) {
             self.lexer.rewind(start);
-            return Ok(Err(f));
+            return Ok(None);
         }
-        let value = f(&str_value(text));
         self.current = Current::End;
         self.advance()?;
-        Ok(Ok(value))
+        Ok(Some(text))
     }
 }
 

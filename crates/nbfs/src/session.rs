@@ -295,6 +295,19 @@ impl WriterSession {
         out.rotate_right(table);
     }
 
+    /// Writes the string table of the strings added since the last call over the byte reserved
+    /// for it at the start of `out`: in place when it is `00` (no string added, as for most
+    /// messages), else in room made there.
+    pub(crate) fn fill_table(&mut self, out: &mut Vec<u8>) {
+        if self.unsent == self.strings.len() {
+            out[0] = 0;
+            return;
+        }
+        let mut table = Vec::new();
+        self.write_table(&mut table);
+        out.splice(..1, table);
+    }
+
     /// Appends the string table of the strings added since the last call (`00` if none).
     pub fn write_table(&mut self, out: &mut Vec<u8>) {
         let unsent = &self.strings[self.unsent..];

@@ -28,6 +28,9 @@ pub(crate) struct BinaryNode<'a> {
     text_node: Option<usize>,
     dictionary: Option<&'a dyn Dictionary>,
     session: Option<&'a mut WriterSession>,
+    /// The output starts with a byte reserved for the session's string table (see
+    /// [`BinaryNode::set_session`]).
+    table_reserved: bool,
 }
 
 /// A string's UTF-16 length (what .NET counts as its length), from the UTF-8 bytes: one unit per
@@ -123,6 +126,7 @@ impl<'a> BinaryNode<'a> {
             text_node: None,
             dictionary,
             session,
+            table_reserved: false,
         }
     }
 
@@ -130,17 +134,26 @@ impl<'a> BinaryNode<'a> {
         self.dictionary = Some(dictionary);
     }
 
+    /// Puts dynamic strings in `session`. Given an empty output, reserves its first byte for
+    /// the string table (outside .NET's simulated buffer), which then mostly takes its place
+    /// rather than moving the document to make room.
     pub(crate) fn set_session(&mut self, session: &'a mut WriterSession) {
         self.session = Some(session);
+        if self.out.len() == 0 && !self.table_reserved {
+            self.out.push(0);
+            self.table_reserved = true;
+        }
     }
 
-    pub(crate) fn session(&mut self) -> Option<&mut WriterSession> {
-        self.session.as_deref_mut()
-    }
-
-    /// The document written so far (the session table is not part of it).
-    pub(crate) fn written(&mut self) -> &mut Vec<u8> {
-        self.out.written()
+    /// The message: the session's string table, then the document (`None` without a session).
+    pub(crate) fn session_message(&mut self) -> Option<Vec<u8>> {
+        let mut message = std::mem::take(self.out.written());
+        let session = self.session.as_deref_mut()?;
+        match self.table_reserved {
+            true => session.fill_table(&mut message),
+            false => session.prepend_table(&mut message),
+        }
+        Some(message)
     }
 
     // --- the simulated buffer -------------------------------------------------------------
@@ -513,8 +526,13 @@ impl Node for BinaryNode<'_> {
         self.flush_buffer();
     }
 
+    /// The document, without the byte reserved for a session's string table.
     fn output(&mut self) -> &mut Vec<u8> {
-        self.out.written()
+        let out = self.out.written();
+        if std::mem::take(&mut self.table_reserved) {
+            out.remove(0);
+        }
+        out
     }
 
     /// A namespace declaration record.

@@ -726,12 +726,8 @@ impl<'s> Writer<'s> {
         let Output::Binary(b) = &mut self.out else {
             return Err(EncodeError::InvalidState("a text writer has no session"));
         };
-        let mut message = std::mem::take(b.written());
-        match b.session() {
-            Some(s) => s.prepend_table(&mut message),
-            None => return Err(EncodeError::InvalidState("no session")),
-        }
-        Ok(message)
+        b.session_message()
+            .ok_or(EncodeError::InvalidState("no session"))
     }
 
     fn close_all(&mut self) -> Result<(), EncodeError> {
@@ -938,6 +934,28 @@ mod tests {
                 "{comment:?} in binary"
             );
         }
+    }
+
+    /// A session writer's message is its table then the document, whether the table takes the
+    /// byte reserved for it (`00`) or needs more room; `finish` gives the document alone.
+    #[test]
+    fn session_messages_start_with_their_table() {
+        let write = |session: &mut WriterSession, finish_message: bool| {
+            let mut w = Writer::new().session(session);
+            w.start_element(None, XmlString::dynamic("Order"), None)
+                .unwrap();
+            match finish_message {
+                true => w.finish_session_message().unwrap(),
+                false => w.finish().unwrap(),
+            }
+        };
+        let document = [r::SHORT_DICTIONARY_ELEMENT, 1, r::END_ELEMENT];
+        let mut session = WriterSession::new();
+        let first = write(&mut session, true);
+        assert_eq!(first[..7], [6, 5, b'O', b'r', b'd', b'e', b'r']);
+        assert_eq!(first[7..], document);
+        assert_eq!(write(&mut session, true), [&[0][..], &document].concat());
+        assert_eq!(write(&mut session, false), document);
     }
 
     /// The byte-wise test agrees with the character-wise rule for every ASCII character.

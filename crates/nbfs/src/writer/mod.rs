@@ -194,20 +194,27 @@ impl Default for Writer<'_> {
 
 impl<'s> Writer<'s> {
     /// A binary writer for plain [MC-NBFX]: no dictionary, no session.
+    #[inline]
     pub fn new() -> Self {
         Self::with_buffer(Vec::new())
     }
 
     /// A binary writer appending to `out` (to reuse an allocation).
+    ///
+    /// Inlined (as the other constructors are), so that the writer is built in place: as a call,
+    /// its result (a few hundred bytes, with the output stage) is copied out.
+    #[inline]
     pub fn with_buffer(out: Vec<u8>) -> Self {
         Self::with_output(Output::Binary(BinaryNode::new(out, None, None)))
     }
 
     /// A writer of XML text (UTF-8, no declaration), appending to `out`.
+    #[inline]
     pub fn text(out: Vec<u8>) -> Self {
         Self::with_output(Output::Text(TextNode::new(out)))
     }
 
+    #[inline]
     fn with_output(out: Output<'s>) -> Self {
         Self {
             out,

@@ -21,6 +21,20 @@ struct Entry {
     source: StringSource,
     /// Element depth that declared it (0 for the initial empty binding).
     depth: usize,
+    /// The scope before it was added: restored when it is dropped.
+    before: Scope,
+}
+
+/// What adding a declaration changes besides the entries, so that leaving an element restores
+/// it rather than recomputing it from the entries left.
+#[derive(Clone, Copy, Default)]
+struct Scope {
+    /// Depth of the last entry: elements deeper than it declared nothing.
+    top_depth: usize,
+    /// Index of the first entry made at `top_depth` (the declarations of that element).
+    top_start: usize,
+    /// Bit `i` set: the one-letter prefix `a` + `i` (most prefixes) is declared in scope.
+    letters: u32,
 }
 
 /// A declared namespace, borrowed from the manager.
@@ -36,12 +50,7 @@ pub(crate) struct Namespaces {
     last: Option<usize>,
     /// Counter for `d{depth}p{n}` prefixes of the current element.
     generated: usize,
-    /// Depth of the last entry: elements deeper than it declared nothing.
-    top_depth: usize,
-    /// Index of the first entry made at `top_depth` (the declarations of that element).
-    top_start: usize,
-    /// Bit `i` set: the one-letter prefix `a` + `i` (most prefixes) is declared in scope.
-    letters: u32,
+    scope: Scope,
 }
 
 /// The namespaces `xml` and `xmlns` are bound to without a declaration.
@@ -81,16 +90,6 @@ fn letter_bit(prefix: &str) -> Option<u32> {
     }
 }
 
-/// [`letter_bit`] of the prefix with this [`prefix_key`] (0 if none).
-#[inline]
-fn key_letter_bit(key: u32) -> u32 {
-    let [len, c, ..] = key.to_le_bytes();
-    match (len, c) {
-        (1, b'a'..=b'z') => 1 << (c - b'a'),
-        _ => 0,
-    }
-}
-
 /// .NET compares namespace strings by reference before comparing by value. Dictionary strings
 /// with the same text stand for the same .NET object; inline strings never do.
 fn same_object(a: StringSource, b: XmlString<'_>) -> bool {
@@ -104,9 +103,7 @@ impl Namespaces {
             entries: Vec::with_capacity(8),
             last: None,
             generated: 0,
-            top_depth: 0,
-            top_start: 0,
-            letters: 0,
+            scope: Scope::default(),
         };
         ns.entries.push(Entry {
             prefix: 0..0,
@@ -114,6 +111,7 @@ impl Namespaces {
             uri: 0..0,
             source: StringSource::Inline,
             depth: 0,
+            before: Scope::default(),
         });
         ns
     }
@@ -175,7 +173,7 @@ impl Namespaces {
     #[inline]
     pub(crate) fn is_declared(&self, prefix: &str) -> bool {
         match letter_bit(prefix) {
-            Some(bit) => self.letters & bit != 0,
+            Some(bit) => self.scope.letters & bit != 0,
             None => prefix.is_empty() || self.find_prefix(prefix).is_some(),
         }
     }
@@ -253,7 +251,7 @@ impl Namespaces {
         depth: usize,
     ) -> Result<(), EncodeError> {
         // A one-letter prefix whose bit is clear is declared nowhere: no scope to search.
-        let undeclared_letter = letter_bit(prefix).is_some_and(|bit| self.letters & bit == 0);
+        let undeclared_letter = letter_bit(prefix).is_some_and(|bit| self.scope.letters & bit == 0);
         let declared = !undeclared_letter
             && match self.find_prefix(prefix) {
                 Some(e) => self.has_uri(e, uri.as_str()),
@@ -303,9 +301,10 @@ impl Namespaces {
                 ))
             };
         }
-        if self.top_depth != depth {
-            self.top_start = self.entries.len();
-            self.top_depth = depth;
+        let before = self.scope;
+        if self.scope.top_depth != depth {
+            self.scope.top_start = self.entries.len();
+            self.scope.top_depth = depth;
         }
         let start = self.arena.len();
         self.arena.push_str(prefix);
@@ -321,8 +320,9 @@ impl Namespaces {
                 source => source,
             },
             depth,
+            before,
         });
-        self.letters |= letter_bit(prefix).unwrap_or(0);
+        self.scope.letters |= letter_bit(prefix).unwrap_or(0);
         self.last = None;
         Ok(())
     }
@@ -359,13 +359,13 @@ impl Namespaces {
     /// True when the element at `depth` declared something (its declarations are the last).
     #[inline]
     pub(crate) fn declares_at(&self, depth: usize) -> bool {
-        depth > 0 && self.top_depth == depth
+        depth > 0 && self.scope.top_depth == depth
     }
 
     /// The entries made by the element at `depth` (empty unless it is the last to declare).
     fn declared_at(&self, depth: usize) -> &[Entry] {
         match self.declares_at(depth) {
-            true => &self.entries[self.top_start..],
+            true => &self.entries[self.scope.top_start..],
             false => &[],
         }
     }
@@ -381,30 +381,27 @@ impl Namespaces {
     /// Leaves the element at `depth`.
     #[inline]
     pub(crate) fn exit(&mut self, depth: usize) {
-        if self.top_depth >= depth {
+        if self.scope.top_depth >= depth {
             self.pop_scope(depth);
         }
     }
 
-    /// Drops the declarations made at `depth` and deeper.
+    /// Drops the declarations made at `depth` and deeper, restoring the scope from before the
+    /// first of them.
     #[inline(never)]
     fn pop_scope(&mut self, depth: usize) {
-        while self.entries.len() > 1 && self.entries.last().is_some_and(|e| e.depth >= depth) {
-            let e = self.entries.pop().expect("checked above");
-            self.arena.truncate(e.prefix.start);
-            if self.last == Some(self.entries.len()) {
-                self.last = None;
-            }
+        let keep = self
+            .entries
+            .iter()
+            .rposition(|e| e.depth < depth)
+            .map_or(1, |i| i + 1);
+        if let Some(first) = self.entries.get(keep) {
+            self.arena.truncate(first.prefix.start);
+            self.scope = first.before;
+            self.entries.truncate(keep);
         }
-        self.top_depth = self.entries.last().map_or(0, |e| e.depth);
-        self.top_start = self
-            .entries
-            .iter()
-            .rposition(|e| e.depth != self.top_depth)
-            .map_or(0, |i| i + 1);
-        self.letters = self
-            .entries
-            .iter()
-            .fold(0, |letters, e| letters | key_letter_bit(e.key));
+        if self.last.is_some_and(|i| i >= keep) {
+            self.last = None;
+        }
     }
 }

@@ -254,14 +254,23 @@ pub(crate) fn convert<T>(
     kind: &'static str,
     f: impl FnOnce(&Value<'_>) -> Option<T>,
 ) -> Result<T, XmlError> {
-    f(v).ok_or_else(|| XmlError::InvalidValue {
+    f(v).ok_or_else(|| invalid_value(v, kind))
+}
+
+/// The error saying `v` is not a valid `kind` (out of line: the call sites are many and hot).
+#[cold]
+#[inline(never)]
+fn invalid_value(v: &Value<'_>, kind: &'static str) -> XmlError {
+    XmlError::InvalidValue {
         text: v.to_text(),
         kind,
-    })
+    }
 }
 
 /// [`XmlRead::element_value`] node by node: comments and white space before the start tag,
-/// comments around the text, an empty element (`f` sees an empty string).
+/// comments around the text, an empty element (`f` sees an empty string). Out of line, as
+/// the readers' one-step paths mostly serve.
+#[inline(never)]
 pub(crate) fn element_value_by_nodes<R: XmlRead + ?Sized, T>(
     r: &mut R,
     kind: &'static str,
@@ -288,6 +297,7 @@ pub(crate) fn element_value_by_nodes<R: XmlRead + ?Sized, T>(
 }
 
 /// [`XmlRead::element_string`] node by node: the text nodes joined, comments skipped.
+#[inline(never)]
 pub(crate) fn element_string_by_nodes<R: XmlRead + ?Sized>(r: &mut R) -> Result<String, XmlError> {
     if r.skip_to_content()? != Some(NodeKind::StartElement) {
         return Err(r.unexpected("a start tag"));

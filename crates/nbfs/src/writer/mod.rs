@@ -17,6 +17,7 @@ use crate::string::{every_byte_masked, is_plain_name_text, XmlString};
 use crate::value::{DateTime, Decimal, Guid, TimeSpan, Value, ValueList};
 use binary::BinaryNode;
 use namespaces::Namespaces;
+pub use namespaces::WriterBuffers;
 use text::TextNode;
 
 /// What the base writer asks of an encoding: records for binary XML, markup for text.
@@ -160,6 +161,8 @@ pub struct Writer<'s> {
     /// Base64 bytes (0–2) carried to the next call, as .NET's `WriteBase64` does.
     trail: [u8; 3],
     trail_len: usize,
+    /// Where the namespace scopes' vectors go back to when the writer is dropped.
+    buffers: Option<&'s mut WriterBuffers>,
 }
 
 /// [`Writer::pending`]: an element's start tag is open (attributes may follow, declarations are
@@ -205,24 +208,47 @@ impl<'s> Writer<'s> {
     /// its result (a few hundred bytes, with the output stage) is copied out.
     #[inline]
     pub fn with_buffer(out: Vec<u8>) -> Self {
-        Self::with_output(Output::Binary(BinaryNode::new(out, None, None)))
+        Self::with_output(
+            Output::Binary(BinaryNode::new(out, None, None)),
+            Namespaces::new(),
+        )
+    }
+
+    /// A binary writer appending to `out`, its namespace scopes in `buffers` (kept between
+    /// documents, so that a writer made for each allocates nothing more).
+    #[inline]
+    pub fn with_buffers(out: Vec<u8>, buffers: &'s mut WriterBuffers) -> Self {
+        let ns = Namespaces::in_buffers(buffers);
+        let mut w = Self::with_output(Output::Binary(BinaryNode::new(out, None, None)), ns);
+        w.buffers = Some(buffers);
+        w
     }
 
     /// A writer of XML text (UTF-8, no declaration), appending to `out`.
     #[inline]
     pub fn text(out: Vec<u8>) -> Self {
-        Self::with_output(Output::Text(TextNode::new(out)))
+        Self::with_output(Output::Text(TextNode::new(out)), Namespaces::new())
+    }
+
+    /// [`Writer::text`] with its namespace scopes in `buffers`, as [`Writer::with_buffers`].
+    #[inline]
+    pub fn text_with_buffers(out: Vec<u8>, buffers: &'s mut WriterBuffers) -> Self {
+        let ns = Namespaces::in_buffers(buffers);
+        let mut w = Self::with_output(Output::Text(TextNode::new(out)), ns);
+        w.buffers = Some(buffers);
+        w
     }
 
     #[inline]
-    fn with_output(out: Output<'s>) -> Self {
+    fn with_output(out: Output<'s>, ns: Namespaces) -> Self {
         Self {
             out,
-            ns: Namespaces::new(),
+            ns,
             depth: 0,
             pending: 0,
             trail: [0; 3],
             trail_len: 0,
+            buffers: None,
         }
     }
 
@@ -773,6 +799,15 @@ impl<'s> Writer<'s> {
     }
 }
 
+/// Gives the namespace scopes' vectors back to the buffers the writer was made with.
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        if let Some(buffers) = self.buffers.take() {
+            self.ns.give_back(buffers);
+        }
+    }
+}
+
 /// Writes an attribute (its prefix resolved) and its value, one record.
 #[inline(always)]
 fn write_attribute<N: Node>(
@@ -963,6 +998,45 @@ mod tests {
         assert_eq!(first[7..], document);
         assert_eq!(write(&mut session, true), [&[0][..], &document].concat());
         assert_eq!(write(&mut session, false), document);
+    }
+
+    /// Writers made with the same buffers write what writers of their own would, however the
+    /// last one left the scopes (an element still open when it was dropped).
+    #[test]
+    fn writers_sharing_buffers_write_as_fresh_ones() {
+        fn write(w: &mut Writer<'_>, open: bool) {
+            let ns = XmlString::inline("urn:a");
+            w.start_element(Some("p"), XmlString::inline("e"), Some(ns))
+                .unwrap();
+            w.xmlns(Some("q"), XmlString::inline("urn:b")).unwrap();
+            w.start_element(None, XmlString::inline("f"), Some(ns))
+                .unwrap();
+            if !open {
+                w.end_element().unwrap();
+            }
+        }
+        let mut buffers = WriterBuffers::default();
+        for text in [false, true] {
+            for _ in 0..3 {
+                let mut expected = match text {
+                    true => Writer::text(Vec::new()),
+                    false => Writer::new(),
+                };
+                write(&mut expected, false);
+                let mut dropped = match text {
+                    true => Writer::text_with_buffers(Vec::new(), &mut buffers),
+                    false => Writer::with_buffers(Vec::new(), &mut buffers),
+                };
+                write(&mut dropped, true);
+                drop(dropped);
+                let mut w = match text {
+                    true => Writer::text_with_buffers(Vec::new(), &mut buffers),
+                    false => Writer::with_buffers(Vec::new(), &mut buffers),
+                };
+                write(&mut w, false);
+                assert_eq!(w.finish().unwrap(), expected.finish().unwrap());
+            }
+        }
     }
 
     /// The byte-wise test agrees with the character-wise rule for every ASCII character.

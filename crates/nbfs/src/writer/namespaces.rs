@@ -10,7 +10,7 @@ use crate::reader::{XMLNS_NAMESPACE, XML_NAMESPACE};
 use crate::record;
 use crate::string::{short_eq, StringSource, XmlString};
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 struct Entry {
     prefix: Range<usize>,
     /// [`prefix_key`] of the prefix.
@@ -27,7 +27,7 @@ struct Entry {
 
 /// What adding a declaration changes besides the entries, so that leaving an element restores
 /// it rather than recomputing it from the entries left.
-#[derive(Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Scope {
     /// Depth of the last entry: elements deeper than it declared nothing.
     top_depth: usize,
@@ -96,11 +96,43 @@ fn same_object(a: StringSource, b: XmlString<'_>) -> bool {
     a != StringSource::Inline && b.is_dictionary()
 }
 
+/// The vectors a [`crate::Writer`] keeps its namespace scopes in, kept between documents: a
+/// writer made with them (e.g. [`crate::Writer::with_buffers`]) takes them, emptied, and gives
+/// them back when it is dropped, so that a writer made for each message allocates none.
+#[derive(Debug, Clone, Default)]
+pub struct WriterBuffers {
+    arena: String,
+    entries: Vec<Entry>,
+}
+
 impl Namespaces {
+    /// Scopes in vectors of their own, with room for a typical SOAP message's declarations.
     pub(crate) fn new() -> Self {
+        Self::in_vectors(String::with_capacity(256), Vec::with_capacity(8))
+    }
+
+    /// Scopes in the vectors of `buffers` (which [`Namespaces::give_back`] returns).
+    pub(crate) fn in_buffers(buffers: &mut WriterBuffers) -> Self {
+        let (mut arena, mut entries) = (
+            std::mem::take(&mut buffers.arena),
+            std::mem::take(&mut buffers.entries),
+        );
+        arena.clear();
+        entries.clear();
+        Self::in_vectors(arena, entries)
+    }
+
+    /// Gives the vectors to `buffers`, leaving empty ones (no more scopes are used).
+    pub(crate) fn give_back(&mut self, buffers: &mut WriterBuffers) {
+        buffers.arena = std::mem::take(&mut self.arena);
+        buffers.entries = std::mem::take(&mut self.entries);
+    }
+
+    /// Scopes in `arena` and `entries` (empty), with only the empty prefix bound.
+    fn in_vectors(arena: String, entries: Vec<Entry>) -> Self {
         let mut ns = Self {
-            arena: String::with_capacity(256),
-            entries: Vec::with_capacity(8),
+            arena,
+            entries,
             last: None,
             generated: 0,
             scope: Scope::default(),

@@ -8,7 +8,7 @@ use std::ops::Range;
 use crate::error::EncodeError;
 use crate::reader::{XMLNS_NAMESPACE, XML_NAMESPACE};
 use crate::record;
-use crate::string::{short_eq, StringSource, XmlString};
+use crate::string::{chunked_eq, short_eq, StringSource, XmlString};
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -160,7 +160,7 @@ impl Namespaces {
     /// True when entry `e` binds this namespace (compared as bytes).
     #[inline]
     fn has_uri(&self, e: &Entry, uri: &str) -> bool {
-        e.uri.len() == uri.len() && self.arena.as_bytes()[e.uri.clone()] == *uri.as_bytes()
+        chunked_eq(&self.arena.as_bytes()[e.uri.clone()], uri.as_bytes())
     }
 
     fn prefix_of(&self, e: &Entry) -> &str {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::cursor::{mb31_len, write_mb31, Cursor};
 use crate::error::{DecodeError, DecodeErrorKind as K};
-use crate::string::short_eq;
+use crate::string::{chunked_eq, short_eq};
 use hashbrown::HashTable;
 
 /// WCF's default `MaxSessionSize`: bytes of strings a session may hold per direction.
@@ -244,7 +244,7 @@ impl WriterSession {
     fn holds(&self, position: u32, text: &str) -> bool {
         self.strings
             .get(position as usize)
-            .is_some_and(|s| short_eq(s.as_bytes(), text.as_bytes()))
+            .is_some_and(|s| chunked_eq(s.as_bytes(), text.as_bytes()))
     }
 
     /// [`WriterSession::key_for`] past its first test: the positions of `set`, then the index

@@ -2,6 +2,7 @@
 //! resolves namespaces, checks that tags match, joins adjacent text and applies the quotas.
 //! Names and text borrow the input where no reference is expanded.
 
+mod buffers;
 mod lexer;
 
 use std::borrow::Cow;
@@ -10,6 +11,7 @@ use std::mem::ManuallyDrop;
 
 use soapws_nbfs::{Attribute, Element, Quotas, Value, XmlString, XMLNS_NAMESPACE, XML_NAMESPACE};
 
+use self::buffers::Buffers;
 use self::lexer::{expand_text, normalize_attribute, normalize_line_ends, LexError, Lexer};
 use self::lexer::{RawAttribute, Token};
 use super::{
@@ -77,6 +79,7 @@ pub struct TextXmlReader<'a> {
 impl<'a> TextXmlReader<'a> {
     /// A reader over a whole document, with WCF's default quotas.
     pub fn new(input: &'a str) -> Self {
+        let buffers = Buffers::take();
         Self {
             lexer: Lexer::new(input),
             base: 0,
@@ -84,12 +87,11 @@ impl<'a> TextXmlReader<'a> {
             current: Current::None,
             pending: None,
             pending_end: false,
-            // Room for a typical SOAP message, so reading one does not grow these step by step.
-            namespaces: Vec::with_capacity(8),
-            scopes: Vec::with_capacity(16),
-            attributes: Vec::with_capacity(4),
-            raw_attributes: Vec::with_capacity(4),
-            pending_attributes: Vec::new(),
+            namespaces: buffers.namespaces,
+            scopes: buffers.scopes,
+            attributes: buffers.attributes,
+            raw_attributes: buffers.raw_attributes,
+            pending_attributes: buffers.pending_attributes,
             fragment: false,
             done: false,
         }
@@ -359,6 +361,19 @@ fn str_value(text: &str) -> ManuallyDrop<Value<'_>> {
 /// String equality without an out-of-line `memcmp` for the short strings prefixes are.
 fn short_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+impl Drop for TextXmlReader<'_> {
+    fn drop(&mut self) {
+        Buffers {
+            namespaces: std::mem::take(&mut self.namespaces),
+            scopes: std::mem::take(&mut self.scopes),
+            attributes: std::mem::take(&mut self.attributes),
+            raw_attributes: std::mem::take(&mut self.raw_attributes),
+            pending_attributes: std::mem::take(&mut self.pending_attributes),
+        }
+        .keep();
+    }
 }
 
 impl<'a> XmlRead for TextXmlReader<'a> {

@@ -16,9 +16,8 @@ use crate::session::WriterSession;
 use crate::string::{every_byte_masked, is_plain_name_text, XmlString};
 use crate::value::{DateTime, Decimal, Guid, TimeSpan, Value, ValueList};
 use binary::BinaryNode;
-use namespaces::Namespaces;
-pub use namespaces::WriterBuffers;
-use text::TextNode;
+use namespaces::{NamespaceBuffers, Namespaces};
+use text::{TextBuffers, TextNode};
 
 /// What the base writer asks of an encoding: records for binary XML, markup for text.
 trait Node {
@@ -61,6 +60,16 @@ trait Node {
 enum Output<'s> {
     Binary(BinaryNode<'s>),
     Text(TextNode),
+}
+
+/// The vectors a [`Writer`] fills as it writes besides its output (namespace scopes; for text,
+/// the open elements' names), kept between documents: a writer made with them
+/// ([`Writer::with_buffers`], [`Writer::text_with_buffers`]) takes them, emptied, and gives them
+/// back when it is dropped, so that a writer made for each message allocates none.
+#[derive(Debug, Clone, Default)]
+pub struct WriterBuffers {
+    namespaces: NamespaceBuffers,
+    text: TextBuffers,
 }
 
 /// The items of an Array record.
@@ -218,7 +227,7 @@ impl<'s> Writer<'s> {
     /// documents, so that a writer made for each allocates nothing more).
     #[inline]
     pub fn with_buffers(out: Vec<u8>, buffers: &'s mut WriterBuffers) -> Self {
-        let ns = Namespaces::in_buffers(buffers);
+        let ns = Namespaces::in_buffers(&mut buffers.namespaces);
         let mut w = Self::with_output(Output::Binary(BinaryNode::new(out, None, None)), ns);
         w.buffers = Some(buffers);
         w
@@ -233,8 +242,9 @@ impl<'s> Writer<'s> {
     /// [`Writer::text`] with its namespace scopes in `buffers`, as [`Writer::with_buffers`].
     #[inline]
     pub fn text_with_buffers(out: Vec<u8>, buffers: &'s mut WriterBuffers) -> Self {
-        let ns = Namespaces::in_buffers(buffers);
-        let mut w = Self::with_output(Output::Text(TextNode::new(out)), ns);
+        let ns = Namespaces::in_buffers(&mut buffers.namespaces);
+        let node = TextNode::in_buffers(out, &mut buffers.text);
+        let mut w = Self::with_output(Output::Text(node), ns);
         w.buffers = Some(buffers);
         w
     }
@@ -803,7 +813,10 @@ impl<'s> Writer<'s> {
 impl Drop for Writer<'_> {
     fn drop(&mut self) {
         if let Some(buffers) = self.buffers.take() {
-            self.ns.give_back(buffers);
+            self.ns.give_back(&mut buffers.namespaces);
+            if let Output::Text(node) = &mut self.out {
+                node.give_back(&mut buffers.text);
+            }
         }
     }
 }

@@ -96,11 +96,9 @@ fn same_object(a: StringSource, b: XmlString<'_>) -> bool {
     a != StringSource::Inline && b.is_dictionary()
 }
 
-/// The vectors a [`crate::Writer`] keeps its namespace scopes in, kept between documents: a
-/// writer made with them (e.g. [`crate::Writer::with_buffers`]) takes them, emptied, and gives
-/// them back when it is dropped, so that a writer made for each message allocates none.
+/// The vectors of the namespace scopes, in [`super::WriterBuffers`].
 #[derive(Debug, Clone, Default)]
-pub struct WriterBuffers {
+pub(crate) struct NamespaceBuffers {
     arena: String,
     entries: Vec<Entry>,
 }
@@ -112,7 +110,7 @@ impl Namespaces {
     }
 
     /// Scopes in the vectors of `buffers` (which [`Namespaces::give_back`] returns).
-    pub(crate) fn in_buffers(buffers: &mut WriterBuffers) -> Self {
+    pub(crate) fn in_buffers(buffers: &mut NamespaceBuffers) -> Self {
         let (mut arena, mut entries) = (
             std::mem::take(&mut buffers.arena),
             std::mem::take(&mut buffers.entries),
@@ -123,7 +121,7 @@ impl Namespaces {
     }
 
     /// Gives the vectors to `buffers`, leaving empty ones (no more scopes are used).
-    pub(crate) fn give_back(&mut self, buffers: &mut WriterBuffers) {
+    pub(crate) fn give_back(&mut self, buffers: &mut NamespaceBuffers) {
         buffers.arena = std::mem::take(&mut self.arena);
         buffers.entries = std::mem::take(&mut self.entries);
     }

@@ -38,14 +38,50 @@ pub(crate) struct TextNode {
     scratch: String,
 }
 
+/// The vectors of a [`TextNode`] besides its output, in [`super::WriterBuffers`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TextBuffers {
+    open: Vec<Range<usize>>,
+    names: String,
+    scratch: String,
+}
+
 impl TextNode {
+    /// A node with vectors of its own, with room for a typical SOAP message's.
     pub(crate) fn new(out: Vec<u8>) -> Self {
+        Self::in_vectors(
+            out,
+            TextBuffers {
+                open: Vec::with_capacity(16),
+                names: String::with_capacity(256),
+                scratch: String::with_capacity(32),
+            },
+        )
+    }
+
+    /// A node in the vectors of `buffers` (which [`TextNode::give_back`] returns), emptied.
+    pub(crate) fn in_buffers(out: Vec<u8>, buffers: &mut TextBuffers) -> Self {
+        let mut vectors = std::mem::take(buffers);
+        vectors.open.clear();
+        vectors.names.clear();
+        vectors.scratch.clear();
+        Self::in_vectors(out, vectors)
+    }
+
+    /// Gives the vectors besides the output to `buffers`, leaving empty ones.
+    pub(crate) fn give_back(&mut self, buffers: &mut TextBuffers) {
+        buffers.open = std::mem::take(&mut self.open);
+        buffers.names = std::mem::take(&mut self.names);
+        buffers.scratch = std::mem::take(&mut self.scratch);
+    }
+
+    fn in_vectors(out: Vec<u8>, vectors: TextBuffers) -> Self {
         Self {
             out,
-            open: Vec::with_capacity(16),
-            names: String::with_capacity(256),
+            open: vectors.open,
+            names: vectors.names,
             in_attribute: false,
-            scratch: String::with_capacity(32),
+            scratch: vectors.scratch,
         }
     }
 

@@ -33,7 +33,8 @@ pub(crate) struct TextNode {
     pub(crate) out: Vec<u8>,
     /// Qualified names of the open elements, in `names`.
     open: Vec<Range<usize>>,
-    names: String,
+    /// The open elements' qualified names, end to end (bytes: only ever copied out whole).
+    names: Vec<u8>,
     in_attribute: bool,
     scratch: String,
 }
@@ -42,7 +43,7 @@ pub(crate) struct TextNode {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TextBuffers {
     open: Vec<Range<usize>>,
-    names: String,
+    names: Vec<u8>,
     scratch: String,
 }
 
@@ -53,7 +54,7 @@ impl TextNode {
             out,
             TextBuffers {
                 open: Vec::with_capacity(16),
-                names: String::with_capacity(256),
+                names: Vec::with_capacity(256),
                 scratch: String::with_capacity(32),
             },
         )
@@ -87,12 +88,12 @@ impl TextNode {
 
     fn push_qname(&mut self, prefix: &str, local: &str) {
         if !prefix.is_empty() {
-            self.names.push_str(prefix);
-            self.names.push(':');
+            extend_short(&mut self.names, prefix.as_bytes());
+            self.names.push(b':');
             extend_short(&mut self.out, prefix.as_bytes());
             self.out.push(b':');
         }
-        self.names.push_str(local);
+        extend_short(&mut self.names, local.as_bytes());
         extend_short(&mut self.out, local.as_bytes());
     }
 
@@ -204,7 +205,7 @@ impl Node for TextNode {
     fn end_element(&mut self) {
         if let Some(r) = self.open.pop() {
             self.out.extend_from_slice(b"</");
-            extend_short(&mut self.out, &self.names.as_bytes()[r.clone()]);
+            extend_short(&mut self.out, &self.names[r.clone()]);
             self.out.push(b'>');
             self.names.truncate(r.start);
         }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use soapws_nbfs::{
     DecodeError, Element, EncodeError, Nbfs, Quotas, Reader, ReaderSession, StringSource, Writer,
-    WriterBuffers, WriterSession, XmlString, DEFAULT_SESSION_QUOTA,
+    WriterSession, XmlString, DEFAULT_SESSION_QUOTA,
 };
 
 use crate::headers::Headers;
@@ -126,8 +126,6 @@ pub struct MessageEncoder {
     quotas: Quotas,
     reader_session: ReaderSession,
     writer_session: WriterSession,
-    /// The vectors of the writer's namespace scopes, kept from one message to the next.
-    writer_buffers: WriterBuffers,
     /// The namespaces in scope at the last message's body (the same from one message to the
     /// next, mostly).
     body_scope: Arc<[ScopedNamespace]>,
@@ -146,7 +144,6 @@ impl MessageEncoder {
             quotas,
             reader_session: ReaderSession::with_quota(session_quota),
             writer_session: WriterSession::with_quota(session_quota),
-            writer_buffers: WriterBuffers::default(),
             body_scope: Arc::default(),
         }
     }
@@ -171,18 +168,17 @@ impl MessageEncoder {
         buffer.clear();
         match self.encoding {
             Encoding::Text => {
-                let mut w = Writer::text_with_buffers(buffer, &mut self.writer_buffers);
+                let mut w = Writer::text(buffer);
                 message.write(&mut w)?;
                 w.finish()
             }
             Encoding::Binary => {
-                let mut w =
-                    Writer::with_buffers(buffer, &mut self.writer_buffers).dictionary(&Nbfs);
+                let mut w = Writer::with_buffer(buffer).dictionary(&Nbfs);
                 message.write(&mut w)?;
                 w.finish()
             }
             Encoding::BinarySession => {
-                let mut w = Writer::with_buffers(buffer, &mut self.writer_buffers)
+                let mut w = Writer::with_buffer(buffer)
                     .dictionary(&Nbfs)
                     .session(&mut self.writer_session);
                 message.write(&mut w)?;

@@ -36,4 +36,4 @@ pub use string::{StringSource, XmlString};
 pub use value::{
     DateTime, DateTimeKind, Decimal, Guid, ListItems, QName, TimeSpan, Utf16, Value, ValueList,
 };
-pub use writer::{ArrayItems, Writer, WriterBuffers};
+pub use writer::{ArrayItems, Writer};

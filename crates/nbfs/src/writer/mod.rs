@@ -16,8 +16,8 @@ use crate::session::WriterSession;
 use crate::string::{every_byte_masked, is_plain_name_text, XmlString};
 use crate::value::{DateTime, Decimal, Guid, TimeSpan, Value, ValueList};
 use binary::BinaryNode;
-use namespaces::{NamespaceBuffers, Namespaces};
-use text::{TextBuffers, TextNode};
+use namespaces::Namespaces;
+use text::TextNode;
 
 /// What the base writer asks of an encoding: records for binary XML, markup for text.
 trait Node {
@@ -60,16 +60,6 @@ trait Node {
 enum Output<'s> {
     Binary(BinaryNode<'s>),
     Text(TextNode),
-}
-
-/// The vectors a [`Writer`] fills as it writes besides its output (namespace scopes; for text,
-/// the open elements' names), kept between documents: a writer made with them
-/// ([`Writer::with_buffers`], [`Writer::text_with_buffers`]) takes them, emptied, and gives them
-/// back when it is dropped, so that a writer made for each message allocates none.
-#[derive(Debug, Clone, Default)]
-pub struct WriterBuffers {
-    namespaces: NamespaceBuffers,
-    text: TextBuffers,
 }
 
 /// The items of an Array record.
@@ -170,8 +160,6 @@ pub struct Writer<'s> {
     /// Base64 bytes (0–2) carried to the next call, as .NET's `WriteBase64` does.
     trail: [u8; 3],
     trail_len: usize,
-    /// Where the namespace scopes' vectors go back to when the writer is dropped.
-    buffers: Option<&'s mut WriterBuffers>,
 }
 
 /// [`Writer::pending`]: an element's start tag is open (attributes may follow, declarations are
@@ -217,36 +205,16 @@ impl<'s> Writer<'s> {
     /// its result (a few hundred bytes, with the output stage) is copied out.
     #[inline]
     pub fn with_buffer(out: Vec<u8>) -> Self {
-        Self::with_output(
-            Output::Binary(BinaryNode::new(out, None, None)),
-            Namespaces::new(),
-        )
-    }
-
-    /// A binary writer appending to `out`, its namespace scopes in `buffers` (kept between
-    /// documents, so that a writer made for each allocates nothing more).
-    #[inline]
-    pub fn with_buffers(out: Vec<u8>, buffers: &'s mut WriterBuffers) -> Self {
-        let ns = Namespaces::in_buffers(&mut buffers.namespaces);
-        let mut w = Self::with_output(Output::Binary(BinaryNode::new(out, None, None)), ns);
-        w.buffers = Some(buffers);
-        w
+        // The scopes first: made by a call, after which the output stage is built in place.
+        let ns = Namespaces::new();
+        Self::with_output(Output::Binary(BinaryNode::new(out, None, None)), ns)
     }
 
     /// A writer of XML text (UTF-8, no declaration), appending to `out`.
     #[inline]
     pub fn text(out: Vec<u8>) -> Self {
-        Self::with_output(Output::Text(TextNode::new(out)), Namespaces::new())
-    }
-
-    /// [`Writer::text`] with its namespace scopes in `buffers`, as [`Writer::with_buffers`].
-    #[inline]
-    pub fn text_with_buffers(out: Vec<u8>, buffers: &'s mut WriterBuffers) -> Self {
-        let ns = Namespaces::in_buffers(&mut buffers.namespaces);
-        let node = TextNode::in_buffers(out, &mut buffers.text);
-        let mut w = Self::with_output(Output::Text(node), ns);
-        w.buffers = Some(buffers);
-        w
+        let ns = Namespaces::new();
+        Self::with_output(Output::Text(TextNode::new(out)), ns)
     }
 
     #[inline]
@@ -258,12 +226,12 @@ impl<'s> Writer<'s> {
             pending: 0,
             trail: [0; 3],
             trail_len: 0,
-            buffers: None,
         }
     }
 
     /// Writes static dictionary strings by key (use [`crate::Nbfs`] for msbin1/msbinsession1).
     /// No effect on a text writer.
+    #[inline(always)]
     pub fn dictionary(mut self, dictionary: &'s dyn Dictionary) -> Self {
         if let Output::Binary(b) = &mut self.out {
             b.set_dictionary(dictionary);
@@ -272,6 +240,7 @@ impl<'s> Writer<'s> {
     }
 
     /// Puts dynamic dictionary strings in `session` (msbinsession1). No effect on a text writer.
+    #[inline(always)]
     pub fn session(mut self, session: &'s mut WriterSession) -> Self {
         if let Output::Binary(b) = &mut self.out {
             b.set_session(session);
@@ -809,18 +778,6 @@ impl<'s> Writer<'s> {
     }
 }
 
-/// Gives the namespace scopes' vectors back to the buffers the writer was made with.
-impl Drop for Writer<'_> {
-    fn drop(&mut self) {
-        if let Some(buffers) = self.buffers.take() {
-            self.ns.give_back(&mut buffers.namespaces);
-            if let Output::Text(node) = &mut self.out {
-                node.give_back(&mut buffers.text);
-            }
-        }
-    }
-}
-
 /// Writes an attribute (its prefix resolved) and its value, one record.
 #[inline(always)]
 fn write_attribute<N: Node>(
@@ -1013,10 +970,10 @@ mod tests {
         assert_eq!(write(&mut session, false), document);
     }
 
-    /// Writers made with the same buffers write what writers of their own would, however the
-    /// last one left the scopes (an element still open when it was dropped).
+    /// A writer made after one dropped mid-document (an element still open, its declarations
+    /// in scope) writes what the thread's first writer did: the vectors it is handed are empty.
     #[test]
-    fn writers_sharing_buffers_write_as_fresh_ones() {
+    fn a_writer_after_one_dropped_mid_document_writes_as_the_first() {
         fn write(w: &mut Writer<'_>, open: bool) {
             let ns = XmlString::inline("urn:a");
             w.start_element(Some("p"), XmlString::inline("e"), Some(ns))
@@ -1028,26 +985,21 @@ mod tests {
                 w.end_element().unwrap();
             }
         }
-        let mut buffers = WriterBuffers::default();
         for text in [false, true] {
+            let new = || match text {
+                true => Writer::text(Vec::new()),
+                false => Writer::new(),
+            };
+            let mut first = new();
+            write(&mut first, false);
+            let expected = first.finish().unwrap();
             for _ in 0..3 {
-                let mut expected = match text {
-                    true => Writer::text(Vec::new()),
-                    false => Writer::new(),
-                };
-                write(&mut expected, false);
-                let mut dropped = match text {
-                    true => Writer::text_with_buffers(Vec::new(), &mut buffers),
-                    false => Writer::with_buffers(Vec::new(), &mut buffers),
-                };
+                let mut dropped = new();
                 write(&mut dropped, true);
                 drop(dropped);
-                let mut w = match text {
-                    true => Writer::text_with_buffers(Vec::new(), &mut buffers),
-                    false => Writer::with_buffers(Vec::new(), &mut buffers),
-                };
+                let mut w = new();
                 write(&mut w, false);
-                assert_eq!(w.finish().unwrap(), expected.finish().unwrap());
+                assert_eq!(w.finish().unwrap(), expected, "text: {text}");
             }
         }
     }

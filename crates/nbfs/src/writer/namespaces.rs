@@ -3,6 +3,7 @@
 //! declarations are written. Prefixes and namespaces are copied into an arena that grows and
 //! shrinks with the scopes, so callers' strings need not outlive the call.
 
+use std::cell::Cell;
 use std::ops::Range;
 
 use crate::error::EncodeError;
@@ -96,34 +97,52 @@ fn same_object(a: StringSource, b: XmlString<'_>) -> bool {
     a != StringSource::Inline && b.is_dictionary()
 }
 
-/// The vectors of the namespace scopes, in [`super::WriterBuffers`].
-#[derive(Debug, Clone, Default)]
-pub(crate) struct NamespaceBuffers {
+/// The vectors of the namespace scopes, kept emptied between writers: scopes dropped leave
+/// them to the next writer made on the same thread, so a connection (or a server thread)
+/// writing one message after another allocates them once.
+struct NamespaceBuffers {
     arena: String,
     entries: Vec<Entry>,
 }
 
-impl Namespaces {
-    /// Scopes in vectors of their own, with room for a typical SOAP message's declarations.
-    pub(crate) fn new() -> Self {
-        Self::in_vectors(String::with_capacity(256), Vec::with_capacity(8))
-    }
+/// Vectors grown past this (a document declaring thousands of namespaces) are freed rather
+/// than kept for the next writer.
+const MAX_KEPT_ENTRIES: usize = 1024;
+const MAX_KEPT_ARENA: usize = 64 * 1024;
 
-    /// Scopes in the vectors of `buffers` (which [`Namespaces::give_back`] returns).
-    pub(crate) fn in_buffers(buffers: &mut NamespaceBuffers) -> Self {
+thread_local! {
+    /// The vectors of the last scopes dropped on this thread.
+    static SPARE: Cell<Option<NamespaceBuffers>> = const { Cell::new(None) };
+}
+
+/// Leaves the vectors, emptied, to the thread's next writer.
+impl Drop for Namespaces {
+    fn drop(&mut self) {
         let (mut arena, mut entries) = (
-            std::mem::take(&mut buffers.arena),
-            std::mem::take(&mut buffers.entries),
+            std::mem::take(&mut self.arena),
+            std::mem::take(&mut self.entries),
         );
+        if arena.capacity() > MAX_KEPT_ARENA || entries.capacity() > MAX_KEPT_ENTRIES {
+            return;
+        }
         arena.clear();
         entries.clear();
-        Self::in_vectors(arena, entries)
+        // During thread teardown there is no next writer: the vectors are freed.
+        let _ = SPARE.try_with(|spare| spare.set(Some(NamespaceBuffers { arena, entries })));
     }
+}
 
-    /// Gives the vectors to `buffers`, leaving empty ones (no more scopes are used).
-    pub(crate) fn give_back(&mut self, buffers: &mut NamespaceBuffers) {
-        buffers.arena = std::mem::take(&mut self.arena);
-        buffers.entries = std::mem::take(&mut self.entries);
+impl Namespaces {
+    /// Scopes in the thread's spare vectors, or in new ones with room for a typical SOAP
+    /// message's declarations.
+    #[inline]
+    pub(crate) fn new() -> Self {
+        let spare = SPARE.try_with(Cell::take).ok().flatten();
+        let NamespaceBuffers { arena, entries } = spare.unwrap_or_else(|| NamespaceBuffers {
+            arena: String::with_capacity(256),
+            entries: Vec::with_capacity(8),
+        });
+        Self::in_vectors(arena, entries)
     }
 
     /// Scopes in `arena` and `entries` (empty), with only the empty prefix bound.
@@ -433,5 +452,25 @@ impl Namespaces {
         if self.last.is_some_and(|i| i >= keep) {
             self.last = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Namespaces;
+
+    #[test]
+    fn dropped_scopes_leave_their_vectors_emptied_to_the_next_on_the_thread() {
+        let mut ns = Namespaces::new();
+        ns.enter();
+        ns.add("p", super::XmlString::inline("urn:p"), 1).unwrap();
+        let (arena, entries) = (ns.arena.as_ptr(), ns.entries.as_ptr());
+        drop(ns);
+        let next = Namespaces::new();
+        assert_eq!(
+            (next.arena.as_ptr(), next.entries.as_ptr()),
+            (arena, entries)
+        );
+        assert_eq!((next.arena.len(), next.entries.len()), (0, 1));
     }
 }

@@ -1,5 +1,6 @@
 //! XML text output (UTF-8, no declaration), written the way .NET's `XmlUTF8TextWriter` writes it.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -70,41 +71,61 @@ pub(crate) struct TextNode {
     scratch: String,
 }
 
-/// The vectors of a [`TextNode`] besides its output, in [`super::WriterBuffers`].
-#[derive(Debug, Clone, Default)]
-pub(crate) struct TextBuffers {
+/// The vectors of a [`TextNode`] besides its output, kept emptied between writers as the
+/// namespace scopes' are (see [`super::namespaces`]).
+struct TextBuffers {
     open: Vec<Range<usize>>,
     names: Vec<u8>,
     scratch: String,
 }
 
+/// Vectors grown past this many entries or bytes are freed rather than kept.
+const MAX_KEPT: usize = 64 * 1024;
+
+thread_local! {
+    /// The vectors of the last text node dropped on this thread.
+    static SPARE: Cell<Option<TextBuffers>> = const { Cell::new(None) };
+}
+
+/// Leaves the vectors besides the output, emptied, to the thread's next text writer.
+impl Drop for TextNode {
+    fn drop(&mut self) {
+        let (mut open, mut names, mut scratch) = (
+            std::mem::take(&mut self.open),
+            std::mem::take(&mut self.names),
+            std::mem::take(&mut self.scratch),
+        );
+        if [open.capacity(), names.capacity(), scratch.capacity()]
+            .iter()
+            .any(|&c| c > MAX_KEPT)
+        {
+            return;
+        }
+        open.clear();
+        names.clear();
+        scratch.clear();
+        let buffers = TextBuffers {
+            open,
+            names,
+            scratch,
+        };
+        // During thread teardown there is no next writer: the vectors are freed.
+        let _ = SPARE.try_with(|spare| spare.set(Some(buffers)));
+    }
+}
+
 impl TextNode {
-    /// A node with vectors of its own, with room for a typical SOAP message's.
+    /// A node in the thread's spare vectors, or in new ones with room for a typical SOAP
+    /// message's.
+    #[inline]
     pub(crate) fn new(out: Vec<u8>) -> Self {
-        Self::in_vectors(
-            out,
-            TextBuffers {
-                open: Vec::with_capacity(16),
-                names: Vec::with_capacity(256),
-                scratch: String::with_capacity(32),
-            },
-        )
-    }
-
-    /// A node in the vectors of `buffers` (which [`TextNode::give_back`] returns), emptied.
-    pub(crate) fn in_buffers(out: Vec<u8>, buffers: &mut TextBuffers) -> Self {
-        let mut vectors = std::mem::take(buffers);
-        vectors.open.clear();
-        vectors.names.clear();
-        vectors.scratch.clear();
+        let spare = SPARE.try_with(Cell::take).ok().flatten();
+        let vectors = spare.unwrap_or_else(|| TextBuffers {
+            open: Vec::with_capacity(16),
+            names: Vec::with_capacity(256),
+            scratch: String::with_capacity(32),
+        });
         Self::in_vectors(out, vectors)
-    }
-
-    /// Gives the vectors besides the output to `buffers`, leaving empty ones.
-    pub(crate) fn give_back(&mut self, buffers: &mut TextBuffers) {
-        buffers.open = std::mem::take(&mut self.open);
-        buffers.names = std::mem::take(&mut self.names);
-        buffers.scratch = std::mem::take(&mut self.scratch);
     }
 
     fn in_vectors(out: Vec<u8>, vectors: TextBuffers) -> Self {

@@ -590,6 +590,7 @@ impl<'a> Reader<'a> {
     ///
     /// The commonest element of a SOAP body is `<a>value</a>`; read from its start this takes
     /// one step instead of the two that return the text and then the end.
+    #[inline]
     pub fn read_simple_content(&mut self) -> Result<bool, DecodeError> {
         let Some(t) = self.cur.peek() else {
             return Ok(false);

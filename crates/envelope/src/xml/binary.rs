@@ -127,6 +127,7 @@ impl<'a> BinaryXmlReader<'a> {
     /// nothing: reads the value and the end in one step of the wrapped reader and returns true,
     /// the value then being the wrapped reader's (see [`BinaryXmlReader::past_simple_content`]).
     /// False, on the start tag, for anything else.
+    #[inline(never)]
     fn at_simple_content(&mut self) -> Result<bool, XmlError> {
         if self.current != Current::Inner(NodeType::StartElement)
             && self.skip_to_content()? != Some(NodeKind::StartElement)

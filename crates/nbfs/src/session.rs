@@ -133,7 +133,7 @@ impl ReaderSession {
 /// names a candidate position, confirmed by comparing the text (an address alone could be a
 /// freed string's). Other strings go through the index, a `HashTable` of positions with its own
 /// hash and comparison: the hash reads the string a word at a time without copying the tail, and
-/// [`short_eq`] compares without calling `memcmp` for a short name.
+/// the comparison of a short name calls no `memcmp`.
 #[derive(Debug, Clone)]
 pub struct WriterSession {
     /// The strings, in first-use order: the n-th has wire key `2n + 1`.

@@ -300,21 +300,19 @@ impl Addressing {
     /// static dictionary keys (see [`names::same`]), which are looked at first; text is
     /// compared otherwise.
     fn of(e: &Element<'_>) -> Self {
-        const WSA10: Option<u32> = names::WSA10_NS.static_key();
         const ACTION: Option<u32> = names::ACTION.static_key();
         const TO: Option<u32> = names::TO.static_key();
         const MESSAGE_ID: Option<u32> = names::MESSAGE_ID.static_key();
         const REPLY_TO: Option<u32> = names::REPLY_TO.static_key();
-        if e.namespace.static_key() == WSA10 {
-            match e.local_name.static_key() {
-                ACTION => return Self::Action,
-                TO => return Self::To,
-                MESSAGE_ID => return Self::MessageId,
-                REPLY_TO => return Self::ReplyTo,
-                _ => {}
-            }
-        } else if e.namespace != names::WSA10_NS.as_str() {
+        if !names::same(e.namespace, names::WSA10_NS) {
             return Self::Other;
+        }
+        match e.local_name.static_key() {
+            ACTION => return Self::Action,
+            TO => return Self::To,
+            MESSAGE_ID => return Self::MessageId,
+            REPLY_TO => return Self::ReplyTo,
+            _ => {}
         }
         match e.local_name.as_str() {
             "Action" => Self::Action,

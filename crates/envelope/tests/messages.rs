@@ -8,7 +8,7 @@ use soapws_envelope::xml::{Node, XmlError, XmlRead, XmlReadExt};
 use soapws_envelope::{
     Encoding, Fault, Message, MessageEncoder, MessageError, MessageId, QualifiedName,
 };
-use soapws_nbfs::{ArrayItems, Value, Writer, XmlString};
+use soapws_nbfs::{ArrayItems, EncodeError, Value, Writer, XmlString};
 
 const CAPTURES: [&str; 4] = [
     "capture-nettcp-calculator-1-subtract",
@@ -142,8 +142,7 @@ fn text_messages_decode_with_bom_declaration_and_utf16() {
 /// A request with typed fields, written through the same calls in every encoding.
 fn order_request() -> Message {
     let mut m = Message::request("http://tempuri.org/IShop/Submit", |w: &mut Writer<'_>| {
-        let ns = XmlString::dynamic("http://tempuri.org/");
-        w.start_element(None, XmlString::dynamic("Submit"), Some(ns))?;
+        start(w, "Submit", Some("http://tempuri.org/"))?;
         for (name, value) in [
             ("id", Value::Int32(42)),
             ("price", Value::Double(19.99)),
@@ -151,7 +150,7 @@ fn order_request() -> Message {
             ("note", Value::Str("a < b & 'c'")),
             ("blob", Value::Bytes(&[0, 1, 2, 250])),
         ] {
-            w.start_element(None, XmlString::dynamic(name), None)?;
+            start(w, name, None)?;
             w.value(&value)?;
             w.end_element()?;
         }
@@ -167,6 +166,16 @@ fn through(encoding: Encoding, m: &Message) -> Message {
     MessageEncoder::new(encoding)
         .decode(Bytes::from(bytes))
         .unwrap()
+}
+
+/// Opens element `name` (unprefixed), declaring `ns` as the default namespace if given: the
+/// bodies these tests write are dynamic names in a namespace of their own.
+fn start(
+    w: &mut Writer<'_>,
+    name: &'static str,
+    ns: Option<&'static str>,
+) -> Result<(), EncodeError> {
+    w.start_element(None, XmlString::dynamic(name), ns.map(XmlString::dynamic))
 }
 
 #[test]
@@ -201,26 +210,19 @@ fn every_encoding_round_trips_headers_and_typed_body() {
 #[test]
 fn element_values_of_every_shape_read_alike_in_every_encoding() {
     let sent = Message::one_way("urn:shapes", |w: &mut Writer<'_>| {
-        let child = |w: &mut Writer<'_>, name: &'static str| {
-            w.start_element(None, XmlString::dynamic(name), None)
-        };
-        w.start_element(
-            None,
-            XmlString::dynamic("Shapes"),
-            Some(XmlString::dynamic("urn:s")),
-        )?;
-        child(w, "empty")?;
+        start(w, "Shapes", Some("urn:s"))?;
+        start(w, "empty", None)?;
         w.end_element()?;
-        child(w, "split")?;
+        start(w, "split", None)?;
         w.value(&Value::Str("ab"))?;
         w.comment("between")?;
         w.value(&Value::Int32(12))?;
         w.end_element()?;
-        child(w, "typed")?;
+        start(w, "typed", None)?;
         w.value(&Value::Int64(-7))?;
         w.end_element()?;
-        child(w, "nested")?;
-        child(w, "inner")?;
+        start(w, "nested", None)?;
+        start(w, "inner", None)?;
         w.end_element()?;
         w.end_element()?;
         w.end_element()
@@ -249,22 +251,15 @@ fn element_values_of_every_shape_read_alike_in_every_encoding() {
 #[test]
 fn nodes_and_depths_read_alike_in_every_encoding() {
     let sent = Message::one_way("urn:nodes", |w: &mut Writer<'_>| {
-        let child = |w: &mut Writer<'_>, name: &'static str| {
-            w.start_element(None, XmlString::dynamic(name), None)
-        };
-        w.start_element(
-            None,
-            XmlString::dynamic("Root"),
-            Some(XmlString::dynamic("urn:n")),
-        )?;
-        child(w, "empty")?;
+        start(w, "Root", Some("urn:n"))?;
+        start(w, "empty", None)?;
         w.end_element()?;
-        child(w, "text")?;
+        start(w, "text", None)?;
         w.value(&Value::Int32(5))?;
         w.end_element()?;
-        child(w, "outer")?;
+        start(w, "outer", None)?;
         w.comment("c")?;
-        child(w, "inner")?;
+        start(w, "inner", None)?;
         w.value(&Value::Str("x"))?;
         w.end_element()?;
         w.array(
@@ -299,10 +294,10 @@ fn nodes_and_depths_read_alike_in_every_encoding() {
 #[test]
 fn element_values_after_comments_read_alike_in_every_encoding() {
     let sent = Message::one_way("urn:comments", |w: &mut Writer<'_>| {
-        w.start_element(None, XmlString::dynamic("Values"), None)?;
+        start(w, "Values", None)?;
         for (name, value) in [("a", Value::Int32(5)), ("b", Value::Str("x"))] {
             w.comment("before")?;
-            w.start_element(None, XmlString::dynamic(name), None)?;
+            start(w, name, None)?;
             w.value(&value)?;
             w.end_element()?;
         }
@@ -538,11 +533,7 @@ fn each_body_sees_the_declarations_of_its_own_envelope() {
 #[test]
 fn a_byte_array_over_several_records_counts_whole_against_the_quota() {
     let message = Message::one_way("urn:x", |w: &mut Writer<'_>| {
-        w.start_element(
-            None,
-            XmlString::dynamic("data"),
-            Some(XmlString::dynamic("urn:d")),
-        )?;
+        start(w, "data", Some("urn:d"))?;
         w.value(&Value::Bytes(&[1; 12]))?;
         w.value(&Value::Bytes(&[2; 12]))?;
         w.end_element()
@@ -816,13 +807,9 @@ fn text_in_the_envelope_is_an_error_not_a_hang() {
 fn children_are_found_by_name_in_any_order_first_where_expected() {
     let names = [("a", "urn:c"), ("b", "urn:c"), ("c", "urn:c")];
     let sent = Message::one_way("urn:children", |w: &mut Writer<'_>| {
-        w.start_element(
-            None,
-            XmlString::dynamic("Parent"),
-            Some(XmlString::dynamic("urn:c")),
-        )?;
+        start(w, "Parent", Some("urn:c"))?;
         for child in ["a", "b", "b", "x", "a", "c", "b"] {
-            w.start_element(None, XmlString::dynamic(child), None)?;
+            start(w, child, None)?;
             w.end_element()?;
         }
         w.end_element()

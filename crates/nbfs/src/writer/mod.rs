@@ -205,7 +205,8 @@ impl<'s> Writer<'s> {
     /// its result (a few hundred bytes, with the output stage) is copied out.
     #[inline]
     pub fn with_buffer(out: Vec<u8>) -> Self {
-        // The scopes first: made by a call, after which the output stage is built in place.
+        // The scopes first: made after the output stage, their call would leave the stage in a
+        // temporary to be copied into the writer.
         let ns = Namespaces::new();
         Self::with_output(Output::Binary(BinaryNode::new(out, None, None)), ns)
     }

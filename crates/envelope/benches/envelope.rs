@@ -60,9 +60,7 @@ fn request() -> Message {
         |w: &mut Writer<'_>| {
             w.start_element(None, XmlString::dynamic("SubmitOrder"), Some(NS))?;
             for (i, name) in FIELDS.iter().enumerate() {
-                w.start_element(None, XmlString::dynamic(name), None)?;
-                w.value(&value(i))?;
-                w.end_element()?;
+                w.element(None, XmlString::dynamic(name), None, &value(i))?;
             }
             w.end_element()
         },

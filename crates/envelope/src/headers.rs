@@ -369,6 +369,9 @@ fn write_addressing(
     must_understand: bool,
     value: &Value<'_>,
 ) -> Result<(), EncodeError> {
+    if !must_understand {
+        return w.element(Some("a"), name, Some(names::WSA10_NS), value);
+    }
     start_addressing(w, name, must_understand)?;
     w.value(value)?;
     w.end_element()

@@ -272,6 +272,16 @@ macro_rules! simple {
         }
 
         impl SerializeXml for $t {
+            fn write_element(
+                &self,
+                w: &mut Writer<'_>,
+                name: XmlString<'_>,
+                ns: Option<XmlString<'_>>,
+            ) -> Result<(), EncodeError> {
+                let $s = self;
+                w.element(None, name, ns, &$from)
+            }
+
             fn write_content(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
                 let $s = self;
                 w.value(&$from)
@@ -362,6 +372,15 @@ impl SimpleValue for char {
 }
 
 impl SerializeXml for String {
+    fn write_element(
+        &self,
+        w: &mut Writer<'_>,
+        name: XmlString<'_>,
+        ns: Option<XmlString<'_>>,
+    ) -> Result<(), EncodeError> {
+        w.element(None, name, ns, &Value::Str(self))
+    }
+
     fn write_content(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         w.value(&Value::Str(self))
     }

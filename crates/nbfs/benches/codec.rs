@@ -107,9 +107,7 @@ impl Statics {
 
 /// `<b:name>value</b:name>`, `b` being bound to the data contract namespace.
 fn leaf(w: &mut Writer<'_>, name: Name, value: &Value<'_>) -> Res {
-    w.start_element(Some("b"), name, None)?;
-    w.value(value)?;
-    w.end_element()
+    w.element(Some("b"), name, None, value)
 }
 
 fn money(cents: u128) -> Value<'static> {

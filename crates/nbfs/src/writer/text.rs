@@ -5,10 +5,11 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use super::short::extend_short;
-use super::Node;
+use super::{write_value, Node};
+use crate::error::EncodeError;
 use crate::format;
 use crate::string::XmlString;
-use crate::value::{DateTime, Decimal, Guid, TimeSpan};
+use crate::value::{DateTime, Decimal, Guid, TimeSpan, Value};
 
 /// Bytes escaped in element content: `&`, `<`, `>`, and control characters but tab and line
 /// feed (carriage return included, so it survives end-of-line normalization).
@@ -138,6 +139,15 @@ impl TextNode {
         }
     }
 
+    /// Writes `prefix:local` (or `local`) to the output alone.
+    fn qname(&mut self, prefix: &str, local: &str) {
+        if !prefix.is_empty() {
+            extend_short(&mut self.out, prefix.as_bytes());
+            self.out.push(b':');
+        }
+        extend_short(&mut self.out, local.as_bytes());
+    }
+
     fn push_qname(&mut self, prefix: &str, local: &str) {
         if !prefix.is_empty() {
             extend_short(&mut self.names, prefix.as_bytes());
@@ -207,6 +217,23 @@ impl TextNode {
 }
 
 impl Node for TextNode {
+    /// `<name>value</name>`, the name written twice rather than kept for the end tag.
+    fn leaf(
+        &mut self,
+        prefix: &str,
+        local: XmlString<'_>,
+        value: &Value<'_>,
+    ) -> Result<(), EncodeError> {
+        self.out.push(b'<');
+        self.qname(prefix, local.as_str());
+        self.out.push(b'>');
+        write_value(self, value, false)?;
+        self.out.extend_from_slice(b"</");
+        self.qname(prefix, local.as_str());
+        self.out.push(b'>');
+        Ok(())
+    }
+
     fn start_element(&mut self, prefix: &str, local: XmlString<'_>) {
         self.out.push(b'<');
         let start = self.names.len();

@@ -12,27 +12,28 @@ use soapws_envelope::{Encoding, Message, MessageEncoder};
 use soapws_nbfs::{DateTime, DateTimeKind, Decimal, Value, Writer, XmlString};
 
 const NS: XmlString<'static> = XmlString::dynamic("http://tempuri.org/");
-const FIELDS: [&str; 20] = [
-    "OrderId",
-    "CustomerId",
-    "Quantity",
-    "UnitPrice",
-    "Discount",
-    "Total",
-    "Paid",
-    "Express",
-    "Created",
-    "Shipped",
-    "Name",
-    "Street",
-    "City",
-    "Zip",
-    "Country",
-    "Email",
-    "Phone",
-    "Note",
-    "Weight",
-    "Priority",
+/// The body's field names, made at compile time as a serializer's are.
+const FIELDS: [XmlString<'static>; 20] = [
+    XmlString::dynamic("OrderId"),
+    XmlString::dynamic("CustomerId"),
+    XmlString::dynamic("Quantity"),
+    XmlString::dynamic("UnitPrice"),
+    XmlString::dynamic("Discount"),
+    XmlString::dynamic("Total"),
+    XmlString::dynamic("Paid"),
+    XmlString::dynamic("Express"),
+    XmlString::dynamic("Created"),
+    XmlString::dynamic("Shipped"),
+    XmlString::dynamic("Name"),
+    XmlString::dynamic("Street"),
+    XmlString::dynamic("City"),
+    XmlString::dynamic("Zip"),
+    XmlString::dynamic("Country"),
+    XmlString::dynamic("Email"),
+    XmlString::dynamic("Phone"),
+    XmlString::dynamic("Note"),
+    XmlString::dynamic("Weight"),
+    XmlString::dynamic("Priority"),
 ];
 
 fn value(i: usize) -> Value<'static> {
@@ -60,7 +61,7 @@ fn request() -> Message {
         |w: &mut Writer<'_>| {
             w.start_element(None, XmlString::dynamic("SubmitOrder"), Some(NS))?;
             for (i, name) in FIELDS.iter().enumerate() {
-                w.element(None, XmlString::dynamic(name), None, &value(i))?;
+                w.element(None, *name, None, &value(i))?;
             }
             w.end_element()
         },

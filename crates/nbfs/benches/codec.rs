@@ -56,9 +56,12 @@ const ARRAYS_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/Arra
 type Name = XmlString<'static>;
 type Res = Result<(), EncodeError>;
 
-/// A body name: a dictionary string outside the static dictionary (inline in msbin1).
-const fn dy(text: &'static str) -> Name {
-    XmlString::dynamic(text)
+/// A body name: a dictionary string outside the static dictionary (inline in msbin1), made at
+/// compile time as a serializer's names are.
+macro_rules! dy {
+    ($text:expr) => {
+        const { XmlString::dynamic($text) }
+    };
 }
 
 /// A static dictionary string.
@@ -193,34 +196,34 @@ fn write_order(w: &mut Writer<'_>, k: &Statics) -> Res {
         "http://tempuri.org/IOrderService/SubmitOrder",
         message_id(7),
     )?;
-    w.start_element(None, dy("SubmitOrder"), Some(dy(TEMPURI)))?;
-    w.start_element(None, dy("order"), None)?;
-    w.xmlns(Some("b"), dy(ORDERS_NS))?;
+    w.start_element(None, dy!("SubmitOrder"), Some(dy!(TEMPURI)))?;
+    w.start_element(None, dy!("order"), None)?;
+    w.xmlns(Some("b"), dy!(ORDERS_NS))?;
     w.xmlns(Some("i"), k.xsi)?;
-    w.start_element(Some("b"), dy("BillingAddress"), None)?;
-    leaf(w, dy("City"), &Value::Str("Zürich"))?;
-    leaf(w, dy("Country"), &Value::Str("CH"))?;
-    leaf(w, dy("Line1"), &Value::Str("Bahnhofstrasse 12"))?;
-    leaf(w, dy("PostalCode"), &Value::Str("8001"))?;
+    w.start_element(Some("b"), dy!("BillingAddress"), None)?;
+    leaf(w, dy!("City"), &Value::Str("Zürich"))?;
+    leaf(w, dy!("Country"), &Value::Str("CH"))?;
+    leaf(w, dy!("Line1"), &Value::Str("Bahnhofstrasse 12"))?;
+    leaf(w, dy!("PostalCode"), &Value::Str("8001"))?;
     w.end_element()?;
     leaf(
         w,
-        dy("Comment"),
+        dy!("Comment"),
         &Value::Str("Leave at the back door & ring twice"),
     )?;
-    leaf(w, dy("Currency"), &Value::Str("CHF"))?;
-    leaf(w, dy("CustomerId"), &Value::Int32(48_213))?;
-    leaf(w, dy("CustomerName"), &Value::Str("O'Brien & Sons Ltd."))?;
-    leaf(w, dy("Discount"), &money(5))?;
-    leaf(w, dy("Express"), &Value::Bool(true))?;
-    w.start_element(Some("b"), dy("Lines"), None)?;
+    leaf(w, dy!("Currency"), &Value::Str("CHF"))?;
+    leaf(w, dy!("CustomerId"), &Value::Int32(48_213))?;
+    leaf(w, dy!("CustomerName"), &Value::Str("O'Brien & Sons Ltd."))?;
+    leaf(w, dy!("Discount"), &money(5))?;
+    leaf(w, dy!("Express"), &Value::Bool(true))?;
+    w.start_element(Some("b"), dy!("Lines"), None)?;
     for (n, line) in ORDER_LINES.iter().enumerate() {
-        w.start_element(Some("b"), dy("OrderLine"), None)?;
-        leaf(w, dy("Description"), &Value::Str(line.description))?;
-        leaf(w, dy("LineNumber"), &Value::Int32(n as i32 + 1))?;
-        leaf(w, dy("ProductCode"), &Value::Str(line.code))?;
-        leaf(w, dy("Quantity"), &Value::Int32(line.quantity))?;
-        leaf(w, dy("UnitPrice"), &money(line.unit_price))?;
+        w.start_element(Some("b"), dy!("OrderLine"), None)?;
+        leaf(w, dy!("Description"), &Value::Str(line.description))?;
+        leaf(w, dy!("LineNumber"), &Value::Int32(n as i32 + 1))?;
+        leaf(w, dy!("ProductCode"), &Value::Str(line.code))?;
+        leaf(w, dy!("Quantity"), &Value::Int32(line.quantity))?;
+        leaf(w, dy!("UnitPrice"), &money(line.unit_price))?;
         w.end_element()?;
     }
     w.end_element()?; // b:Lines
@@ -228,13 +231,13 @@ fn write_order(w: &mut Writer<'_>, k: &Statics) -> Res {
         ticks: 638_515_386_000_000_000, // 2024-05-17T10:30:00Z
         kind: DateTimeKind::Utc,
     };
-    leaf(w, dy("OrderDate"), &Value::DateTime(order_date))?;
-    leaf(w, dy("OrderId"), &Value::Int32(1_000_457))?;
-    w.start_element(Some("b"), dy("Reference"), None)?;
+    leaf(w, dy!("OrderDate"), &Value::DateTime(order_date))?;
+    leaf(w, dy!("OrderId"), &Value::Int32(1_000_457))?;
+    w.start_element(Some("b"), dy!("Reference"), None)?;
     w.attribute(Some("i"), k.nil, None, &Value::Bool(true))?;
     w.end_element()?;
-    leaf(w, dy("ShippingCost"), &money(1_500))?;
-    leaf(w, dy("Total"), &money(27_670))?;
+    leaf(w, dy!("ShippingCost"), &money(1_500))?;
+    leaf(w, dy!("Total"), &money(27_670))?;
     for _ in 0..4 {
         w.end_element()?; // order, SubmitOrder, s:Body, s:Envelope
     }
@@ -301,7 +304,7 @@ impl Records {
 /// `<b:wrapper xmlns:c="…/Arrays">` + an Array record of `c:item` + `</b:wrapper>`.
 fn array(w: &mut Writer<'_>, wrapper: Name, item: Name, items: ArrayItems<'_>) -> Res {
     w.start_element(Some("b"), wrapper, None)?;
-    w.xmlns(Some("c"), dy(ARRAYS_NS))?;
+    w.xmlns(Some("c"), dy!(ARRAYS_NS))?;
     w.array(Some("c"), item, None, items)?;
     w.end_element()
 }
@@ -314,25 +317,25 @@ fn write_records(w: &mut Writer<'_>, k: &Statics, d: &Records) -> Res {
         "http://tempuri.org/IRecordService/GetRecordsResponse",
         message_id(9),
     )?;
-    w.start_element(None, dy("GetRecordsResponse"), Some(dy(TEMPURI)))?;
-    w.start_element(None, dy("GetRecordsResult"), None)?;
-    w.xmlns(Some("b"), dy(RECORDS_NS))?;
+    w.start_element(None, dy!("GetRecordsResponse"), Some(dy!(TEMPURI)))?;
+    w.start_element(None, dy!("GetRecordsResult"), None)?;
+    w.xmlns(Some("b"), dy!(RECORDS_NS))?;
     w.xmlns(Some("i"), k.xsi)?;
-    let int = dy("int");
-    array(w, dy("Histogram"), int, ArrayItems::Int32(&d.histogram))?;
-    w.start_element(Some("b"), dy("Records"), None)?;
+    let int = dy!("int");
+    array(w, dy!("Histogram"), int, ArrayItems::Int32(&d.histogram))?;
+    w.start_element(Some("b"), dy!("Records"), None)?;
     for row in &d.rows {
-        w.start_element(Some("b"), dy("Record"), None)?;
-        leaf(w, dy("Id"), &Value::Int32(row.id))?;
-        leaf(w, dy("Name"), &Value::Str(&row.name))?;
-        leaf(w, dy("Price"), &money(row.price))?;
-        leaf(w, dy("InStock"), &Value::Bool(row.in_stock))?;
+        w.start_element(Some("b"), dy!("Record"), None)?;
+        leaf(w, dy!("Id"), &Value::Int32(row.id))?;
+        leaf(w, dy!("Name"), &Value::Str(&row.name))?;
+        leaf(w, dy!("Price"), &money(row.price))?;
+        leaf(w, dy!("InStock"), &Value::Bool(row.in_stock))?;
         w.end_element()?;
     }
     w.end_element()?; // b:Records
-    let double = dy("double");
-    array(w, dy("Samples"), double, ArrayItems::Double(&d.samples))?;
-    array(w, dy("Counts"), int, ArrayItems::Int32(&d.counts))?;
+    let double = dy!("double");
+    array(w, dy!("Samples"), double, ArrayItems::Double(&d.samples))?;
+    array(w, dy!("Counts"), int, ArrayItems::Int32(&d.counts))?;
     for _ in 0..4 {
         w.end_element()?; // GetRecordsResult, GetRecordsResponse, s:Body, s:Envelope
     }

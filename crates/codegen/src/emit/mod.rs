@@ -10,9 +10,10 @@ use std::fmt::Write as _;
 use crate::plan::Plan;
 
 /// `soapws::nbfs::XmlString::dynamic("…")`: a dictionary string, so binary session messages
-/// carry it in the session table as WCF's do.
+/// carry it in the session table as WCF's do. Made in a `const` block, so that what the writer
+/// asks of a name (is it made of letters only?) is known when the code is compiled.
 pub(crate) fn xs(s: &str) -> String {
-    format!("soapws::nbfs::XmlString::dynamic({s:?})")
+    format!("const {{ soapws::nbfs::XmlString::dynamic({s:?}) }}")
 }
 
 pub(crate) fn doc(out: &mut String, doc: &Option<String>) {

@@ -91,6 +91,18 @@ fn letter_bit(prefix: &str) -> Option<u32> {
     }
 }
 
+/// True for the `xml` and `xmlns` namespaces, which no declaration may bind: told by length
+/// first, then compared without a `memcmp` call.
+#[inline]
+fn is_reserved_namespace(uri: &str) -> bool {
+    let uri = uri.as_bytes();
+    match uri.len() {
+        n if n == XML_NAMESPACE.len() => chunked_eq(uri, XML_NAMESPACE.as_bytes()),
+        n if n == XMLNS_NAMESPACE.len() => chunked_eq(uri, XMLNS_NAMESPACE.as_bytes()),
+        _ => false,
+    }
+}
+
 /// .NET compares namespace strings by reference before comparing by value. Dictionary strings
 /// with the same text stand for the same .NET object; inline strings never do.
 fn same_object(a: StringSource, b: XmlString<'_>) -> bool {
@@ -326,7 +338,7 @@ impl Namespaces {
                 )),
             };
         }
-        if uri == XML_NAMESPACE || uri == XMLNS_NAMESPACE {
+        if is_reserved_namespace(uri.as_str()) {
             return Err(EncodeError::InvalidName(
                 "the xml and xmlns namespaces cannot be bound",
             ));
@@ -356,7 +368,13 @@ impl Namespaces {
             self.scope.top_depth = depth;
         }
         let start = self.arena.len();
-        self.arena.push_str(prefix);
+        self.arena.reserve(prefix.len() + uri.as_str().len());
+        match prefix.as_bytes() {
+            [] => {}
+            // A one-letter prefix (most are) without a `memcpy` call.
+            [c] => self.arena.push(char::from(*c)),
+            _ => self.arena.push_str(prefix),
+        }
         let mid = self.arena.len();
         self.arena.push_str(uri.as_str());
         self.entries.push(Entry {

@@ -218,12 +218,13 @@ struct BodyStart {
     is_fault: bool,
 }
 
-/// Reads the envelope up to the body's first child; `body_position` reports the offset after
-/// the Body start tag and the namespaces in scope there.
+/// Reads the envelope up to the body's first child, its headers into `headers`;
+/// `body_position` reports the offset after the Body start tag and the namespaces in scope there.
 fn parse_envelope<R: XmlRead>(
     r: &mut R,
+    headers: &mut Headers,
     body_position: impl FnOnce(&R) -> (usize, Arc<[ScopedNamespace]>),
-) -> Result<(Headers, BodyStart), MessageError> {
+) -> Result<BodyStart, MessageError> {
     r.advance()?;
     match r.move_to_content()? {
         Some(Node::StartElement(e)) => {
@@ -243,12 +244,10 @@ fn parse_envelope<R: XmlRead>(
     let on = |r: &mut R, local| -> Result<bool, XmlError> {
         Ok(matches!(r.move_to_content()?, Some(Node::StartElement(e)) if is_soap(&e, local)))
     };
-    let headers = if on(r, names::HEADER)? {
+    if on(r, names::HEADER)? {
         r.advance()?;
-        Headers::read(r)?
-    } else {
-        Headers::default()
-    };
+        Headers::read_into(headers, r)?;
+    }
     if !on(r, names::BODY)? {
         return Err(MessageError::MissingBody);
     }
@@ -259,15 +258,12 @@ fn parse_envelope<R: XmlRead>(
         Some(Node::StartElement(e)) => (false, is_soap(&e, names::FAULT)),
         _ => (false, false),
     };
-    Ok((
-        headers,
-        BodyStart {
-            offset,
-            namespaces,
-            empty,
-            is_fault,
-        },
-    ))
+    Ok(BodyStart {
+        offset,
+        namespaces,
+        empty,
+        is_fault,
+    })
 }
 
 /// True when `e` is the SOAP 1.2 element named `local`.
@@ -303,7 +299,8 @@ fn decode_binary(
     quotas: Quotas,
     last_scope: &mut Arc<[ScopedNamespace]>,
 ) -> Result<Message, MessageError> {
-    let (headers, body) = {
+    let mut message = Message::default();
+    let body = {
         let mut reader = Reader::new(&bytes[start..])
             .with_base_offset(start)
             .with_dictionary(&Nbfs)
@@ -312,7 +309,7 @@ fn decode_binary(
             reader = reader.with_session(s);
         }
         let mut r = BinaryXmlReader::new(reader).with_quotas(quotas);
-        parse_envelope(&mut r, |r| {
+        parse_envelope(&mut r, &mut message.headers, |r| {
             let in_scope = r.inner().namespaces_in_scope();
             let namespaces = body_scope(
                 last_scope,
@@ -321,13 +318,8 @@ fn decode_binary(
             (r.offset(), namespaces)
         })?
     };
-    Ok(received(
-        headers,
-        body,
-        bytes,
-        BodyEncoding::Binary(session),
-        quotas,
-    ))
+    message.body = received(body, bytes, BodyEncoding::Binary(session), quotas);
+    Ok(message)
 }
 
 fn decode_text(
@@ -338,14 +330,16 @@ fn decode_text(
     let bytes = to_utf8(bytes)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| MessageError::Charset)?;
     check_xml_chars(text)?;
-    let (headers, body) = {
+    let mut message = Message::default();
+    let body = {
         let mut r = TextXmlReader::new(text).with_quotas(quotas);
-        parse_envelope(&mut r, |r| {
+        parse_envelope(&mut r, &mut message.headers, |r| {
             let in_scope = r.namespaces().map(|(p, ns)| (p, ns, StringSource::Inline));
             (r.offset(), body_scope(last_scope, in_scope))
         })?
     };
-    Ok(received(headers, body, bytes, BodyEncoding::Text, quotas))
+    message.body = received(body, bytes, BodyEncoding::Text, quotas);
+    Ok(message)
 }
 
 /// Refuses the control characters XML 1.0 does not allow (all below U+0020 but tab, line feed
@@ -387,25 +381,17 @@ fn check_bytes(bytes: &[u8], offset: usize) -> Result<(), XmlError> {
     }
 }
 
-fn received(
-    headers: Headers,
-    body: BodyStart,
-    bytes: Bytes,
-    encoding: BodyEncoding,
-    quotas: Quotas,
-) -> Message {
-    Message {
-        headers,
-        body: Body::Received(ReceivedBody {
-            bytes,
-            start: body.offset,
-            encoding,
-            namespaces: body.namespaces,
-            quotas,
-            empty: body.empty,
-            is_fault: body.is_fault,
-        }),
-    }
+/// The body of a message received in `bytes`, found where `body` says.
+fn received(body: BodyStart, bytes: Bytes, encoding: BodyEncoding, quotas: Quotas) -> Body {
+    Body::Received(ReceivedBody {
+        bytes,
+        start: body.offset,
+        encoding,
+        namespaces: body.namespaces,
+        quotas,
+        empty: body.empty,
+        is_fault: body.is_fault,
+    })
 }
 
 /// Text as UTF-8: a UTF-8 BOM is dropped, UTF-16 (with a BOM) is converted.

@@ -195,16 +195,19 @@ impl Headers {
             .collect()
     }
 
-    /// Reads the children of `s:Header` (the reader is on its first child) up to its end tag,
-    /// and moves past the end tag.
-    pub(crate) fn read(reader: &mut (impl XmlRead + ?Sized)) -> Result<Self, XmlError> {
-        let mut headers = Headers::default();
+    /// Reads the children of `s:Header` (the reader is on its first child) into `headers` up to
+    /// its end tag, and moves past the end tag. (Filled in place: returned, the headers were
+    /// copied twice more on their way into the message.)
+    pub(crate) fn read_into(
+        headers: &mut Headers,
+        reader: &mut (impl XmlRead + ?Sized),
+    ) -> Result<(), XmlError> {
         loop {
             let header = match reader.move_to_content()? {
                 Some(Node::StartElement(e)) => Addressing::of(&e),
                 Some(Node::EndElement) => {
                     reader.advance()?;
-                    return Ok(headers);
+                    return Ok(());
                 }
                 _ => return Err(reader.unexpected("a header element")),
             };

@@ -20,7 +20,9 @@
 //!   (escaping text and attribute values) into a reused buffer.
 //!
 //! After the groups the medians criterion saved in this run are read back and the ratios printed
-//! (targets: decode ≥ 3× quick-xml's reader, encode ≥ 2× quick-xml's writer).
+//! (targets: decode ≥ 3× quick-xml's reader, encode ≥ 2× quick-xml's writer), then each ratio is
+//! measured again in interleaved pairs of batches (see [`paired`]), which a drifting machine
+//! speed does not skew.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -705,6 +707,95 @@ fn median_ns(dir: &Path, group: &str, bench: &str, since: SystemTime) -> Option<
     rest[..end].trim().parse().ok()
 }
 
+/// Rounds of [`paired`].
+const ROUNDS: usize = 31;
+
+#[derive(Clone, Copy)]
+enum Op {
+    Decode,
+    Encode,
+}
+
+/// The median and middle half of a set of ratios.
+struct Spread {
+    median: f64,
+    low: f64,
+    high: f64,
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.2}x (middle half {:.2}–{:.2})",
+            self.median, self.low, self.high
+        )
+    }
+}
+
+/// quick-xml's time over ours for `op`, measured in pairs: each round times a batch of ours and
+/// a batch of quick-xml's back to back (which goes first alternates), so that a machine whose
+/// speed drifts during the run (criterion measures the two minutes apart) changes both sides of
+/// each ratio alike.
+fn paired(p: &Prepared, op: Op) -> Spread {
+    let mut ours_buf = Vec::with_capacity(p.bin.len());
+    let mut theirs_buf = Vec::with_capacity(p.quickxml_len);
+    let mut ours = || match op {
+        Op::Decode => {
+            black_box(decode_nbfx(black_box(&p.bin)));
+        }
+        Op::Encode => {
+            let mut out = std::mem::take(&mut ours_buf);
+            out.clear();
+            ours_buf = encode_nbfx(black_box(&p.doc), &p.statics, out);
+            black_box(ours_buf.len());
+        }
+    };
+    let mut theirs = || match op {
+        Op::Decode => {
+            black_box(decode_quickxml(black_box(&p.text)));
+        }
+        Op::Encode => {
+            let mut out = std::mem::take(&mut theirs_buf);
+            out.clear();
+            theirs_buf = encode_quickxml(black_box(&p.text_ops), out);
+            black_box(theirs_buf.len());
+        }
+    };
+    // A batch of ours takes about 2 ms.
+    let start = std::time::Instant::now();
+    let mut batch = 0usize;
+    while start.elapsed() < Duration::from_millis(2) {
+        ours();
+        batch += 1;
+    }
+    let time = |f: &mut dyn FnMut()| {
+        let start = std::time::Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        start.elapsed().as_secs_f64()
+    };
+    let mut ratios: Vec<f64> = (0..ROUNDS)
+        .map(|round| {
+            let (a, b) = if round % 2 == 0 {
+                let a = time(&mut ours);
+                (a, time(&mut theirs))
+            } else {
+                let b = time(&mut theirs);
+                (time(&mut ours), b)
+            };
+            b / a
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    Spread {
+        median: ratios[ROUNDS / 2],
+        low: ratios[ROUNDS / 4],
+        high: ratios[ROUNDS - 1 - ROUNDS / 4],
+    }
+}
+
 fn report(docs: &[Prepared], since: SystemTime) {
     let dirs = criterion_dirs();
     let mut out = String::new();
@@ -747,6 +838,11 @@ fn report(docs: &[Prepared], since: SystemTime) {
             "  decode: {:.2}x quick-xml NsReader (target 3x)   encode: {:.2}x quick-xml Writer (target 2x)",
             qr / dec,
             qw / enc
+        );
+        let (decode, encode) = (paired(p, Op::Decode), paired(p, Op::Encode));
+        let _ = writeln!(
+            out,
+            "  paired, {ROUNDS} rounds: decode {decode}   encode {encode}"
         );
     }
     if !out.is_empty() {

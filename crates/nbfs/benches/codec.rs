@@ -644,65 +644,30 @@ fn prepare(group: &'static str, doc: Doc) -> Prepared {
     }
 }
 
-/// One of the four measured operations on a document, the output buffer (for the writers)
-/// reused from call to call.
-#[derive(Clone, Copy)]
-enum Run {
-    NbfxDecode,
-    NbfxEncode,
-    QuickxmlReader,
-    QuickxmlWriter,
-}
-
-impl Run {
-    /// The benchmark's name.
-    fn name(self) -> &'static str {
-        match self {
-            Run::NbfxDecode => "nbfx_decode",
-            Run::NbfxEncode => "nbfx_encode",
-            Run::QuickxmlReader => "quickxml_nsreader",
-            Run::QuickxmlWriter => "quickxml_writer",
-        }
-    }
-
-    /// Runs the operation once on `p`.
-    fn once(self, p: &Prepared, buf: &mut Vec<u8>) -> usize {
-        let emptied = |buf: &mut Vec<u8>| {
-            let mut out = std::mem::take(buf);
-            out.clear();
-            out
-        };
-        match self {
-            Run::NbfxDecode => decode_nbfx(black_box(&p.bin)),
-            Run::QuickxmlReader => decode_quickxml(black_box(&p.text)),
-            Run::NbfxEncode => {
-                *buf = encode_nbfx(black_box(&p.doc), &p.statics, emptied(buf));
-                buf.len()
-            }
-            Run::QuickxmlWriter => {
-                *buf = encode_quickxml(black_box(&p.text_ops), emptied(buf));
-                buf.len()
-            }
-        }
-    }
-}
-
-/// A buffer for `p`'s output with room for the larger encoding.
-fn buffer(p: &Prepared) -> Vec<u8> {
-    Vec::with_capacity(p.bin.len().max(p.quickxml_len))
-}
-
 fn bench_doc(g: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, p: &Prepared) {
     g.throughput(Throughput::Bytes(p.text.len() as u64));
-    for run in [
-        Run::NbfxDecode,
-        Run::NbfxEncode,
-        Run::QuickxmlReader,
-        Run::QuickxmlWriter,
-    ] {
-        let mut buf = buffer(p);
-        g.bench_function(run.name(), |b| b.iter(|| run.once(p, &mut buf)));
-    }
+    g.bench_function("nbfx_decode", |b| b.iter(|| decode_nbfx(black_box(&p.bin))));
+    let mut buf = Vec::with_capacity(p.bin.len());
+    g.bench_function("nbfx_encode", |b| {
+        b.iter(|| {
+            let mut out = std::mem::take(&mut buf);
+            out.clear();
+            buf = encode_nbfx(black_box(&p.doc), &p.statics, out);
+            black_box(buf.len())
+        })
+    });
+    g.bench_function("quickxml_nsreader", |b| {
+        b.iter(|| decode_quickxml(black_box(&p.text)))
+    });
+    let mut buf = Vec::with_capacity(p.quickxml_len);
+    g.bench_function("quickxml_writer", |b| {
+        b.iter(|| {
+            let mut out = std::mem::take(&mut buf);
+            out.clear();
+            buf = encode_quickxml(black_box(&p.text_ops), out);
+            black_box(buf.len())
+        })
+    });
 }
 
 /// Where criterion may have saved its estimates: `CRITERION_HOME`, `CARGO_TARGET_DIR`, then
@@ -773,33 +738,52 @@ impl std::fmt::Display for Spread {
 /// speed drifts during the run (criterion measures the two minutes apart) changes both sides of
 /// each ratio alike.
 fn paired(p: &Prepared, op: Op) -> Spread {
-    let (ours, theirs) = match op {
-        Op::Decode => (Run::NbfxDecode, Run::QuickxmlReader),
-        Op::Encode => (Run::NbfxEncode, Run::QuickxmlWriter),
+    let mut ours_buf = Vec::with_capacity(p.bin.len());
+    let mut theirs_buf = Vec::with_capacity(p.quickxml_len);
+    let mut ours = || match op {
+        Op::Decode => {
+            black_box(decode_nbfx(black_box(&p.bin)));
+        }
+        Op::Encode => {
+            let mut out = std::mem::take(&mut ours_buf);
+            out.clear();
+            ours_buf = encode_nbfx(black_box(&p.doc), &p.statics, out);
+            black_box(ours_buf.len());
+        }
     };
-    let mut buf = buffer(p);
+    let mut theirs = || match op {
+        Op::Decode => {
+            black_box(decode_quickxml(black_box(&p.text)));
+        }
+        Op::Encode => {
+            let mut out = std::mem::take(&mut theirs_buf);
+            out.clear();
+            theirs_buf = encode_quickxml(black_box(&p.text_ops), out);
+            black_box(theirs_buf.len());
+        }
+    };
     // A batch of ours takes about 2 ms.
     let start = std::time::Instant::now();
     let mut batch = 0usize;
     while start.elapsed() < Duration::from_millis(2) {
-        black_box(ours.once(p, &mut buf));
+        ours();
         batch += 1;
     }
-    let mut time = |run: Run| {
+    let time = |f: &mut dyn FnMut()| {
         let start = std::time::Instant::now();
         for _ in 0..batch {
-            black_box(run.once(p, &mut buf));
+            f();
         }
         start.elapsed().as_secs_f64()
     };
     let mut ratios: Vec<f64> = (0..ROUNDS)
         .map(|round| {
             let (a, b) = if round % 2 == 0 {
-                let a = time(ours);
-                (a, time(theirs))
+                let a = time(&mut ours);
+                (a, time(&mut theirs))
             } else {
-                let b = time(theirs);
-                (time(ours), b)
+                let b = time(&mut theirs);
+                (time(&mut ours), b)
             };
             b / a
         })

@@ -124,45 +124,25 @@ impl<'a> BinaryXmlReader<'a> {
     }
 
     /// On an element (after comments and white space) whose content is a single text record or
-    /// nothing: reads the value and the end in one step of the wrapped reader, moves to the
-    /// node after the element and returns the value (borrowed from the input, so the reader
-    /// can move on). `None`, on the start tag, for anything else.
-    ///
-    /// One out-of-line function for the commonest element of a body, `<a>value</a>`: what
-    /// would otherwise be three calls (to the element, past it, to the next node).
+    /// nothing: reads the value and the end in one step of the wrapped reader and returns true,
+    /// the value then being the wrapped reader's (see [`BinaryXmlReader::past_simple_content`]).
+    /// False, on the start tag, for anything else.
     #[inline(never)]
-    fn simple_element(&mut self) -> Result<Option<Value<'a>>, XmlError> {
+    fn at_simple_content(&mut self) -> Result<bool, XmlError> {
         if self.current != Current::Inner(NodeType::StartElement)
             && self.skip_to_content()? != Some(NodeKind::StartElement)
         {
-            return Ok(None);
+            return Ok(false);
         }
-        if self.current != Current::Inner(NodeType::StartElement)
-            || !self.reader.read_simple_content()?
-        {
-            return Ok(None);
-        }
-        let value = *self.reader.value();
-        self.step()?;
-        Ok(Some(value))
+        Ok(self.current == Current::Inner(NodeType::StartElement)
+            && self.reader.read_simple_content()?)
     }
 
-    /// Moves to the next node (see [`XmlRead::advance`]).
-    #[inline(always)]
-    fn step(&mut self) -> Result<bool, XmlError> {
-        if let Current::ArrayItem { index, phase } = self.current {
-            if let Some(next) = self.next_array_node(index, phase) {
-                self.current = next;
-                return Ok(true);
-            }
-        }
-        self.current = match self.reader.read()? {
-            NodeType::None => Current::None,
-            NodeType::Text if self.reader.next_is_text() => self.join_text()?,
-            NodeType::Array => Current::ArrayItem { index: 0, phase: 0 },
-            other => Current::Inner(other),
-        };
-        Ok(self.current != Current::None)
+    /// After [`BinaryXmlReader::at_simple_content`]: moves to the node after the element.
+    fn past_simple_content(&mut self) -> Result<(), XmlError> {
+        self.current = Current::Inner(NodeType::EndElement);
+        self.advance()?;
+        Ok(())
     }
 
     fn join_rest(&mut self) -> Result<Current, XmlError> {
@@ -181,7 +161,19 @@ impl<'a> BinaryXmlReader<'a> {
 
 impl XmlRead for BinaryXmlReader<'_> {
     fn advance(&mut self) -> Result<bool, XmlError> {
-        self.step()
+        if let Current::ArrayItem { index, phase } = self.current {
+            if let Some(next) = self.next_array_node(index, phase) {
+                self.current = next;
+                return Ok(true);
+            }
+        }
+        self.current = match self.reader.read()? {
+            NodeType::None => Current::None,
+            NodeType::Text if self.reader.next_is_text() => self.join_text()?,
+            NodeType::Array => Current::ArrayItem { index: 0, phase: 0 },
+            other => Current::Inner(other),
+        };
+        Ok(self.current != Current::None)
     }
 
     fn kind(&self) -> Option<NodeKind> {
@@ -256,17 +248,21 @@ impl XmlRead for BinaryXmlReader<'_> {
         kind: &'static str,
         f: impl FnOnce(&Value<'_>) -> Option<T>,
     ) -> Result<T, XmlError> {
-        match self.simple_element()? {
-            Some(value) => convert(&value, kind, f),
-            None => element_value_by_nodes(self, kind, f),
+        if self.at_simple_content()? {
+            let value = convert(self.reader.value(), kind, f);
+            self.past_simple_content()?;
+            return value;
         }
+        element_value_by_nodes(self, kind, f)
     }
 
     fn element_string(&mut self) -> Result<String, XmlError> {
-        match self.simple_element()? {
-            Some(value) => Ok(value.to_text()),
-            None => element_string_by_nodes(self),
+        if self.at_simple_content()? {
+            let text = self.reader.value().to_text();
+            self.past_simple_content()?;
+            return Ok(text);
         }
+        element_string_by_nodes(self)
     }
 
     fn with_text<T>(&self, f: impl FnOnce(&Value<'_>) -> T) -> Option<T> {

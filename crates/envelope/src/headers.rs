@@ -242,7 +242,7 @@ impl Headers {
         if self.is_empty() {
             return Ok(());
         }
-        w.start_element(Some("s"), names::HEADER, Some(names::SOAP12_NS))?;
+        crate::message::start_soap(w, names::HEADER)?;
         if let Some(action) = &self.action {
             let action = Value::Dictionary(XmlString::dynamic(action));
             write_addressing(w, names::ACTION, true, &action)?;

@@ -390,10 +390,10 @@ impl Message {
     /// Writes the envelope through `w`: `s:Envelope` with `xmlns:a` when addressing headers are
     /// present, the headers in WCF's order, and the body.
     pub fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.start_element(Some("s"), names::ENVELOPE, Some(names::SOAP12_NS))?;
+        start_soap(w, names::ENVELOPE)?;
         self.headers.declare_prefix(w)?;
         self.headers.write(w)?;
-        w.start_element(Some("s"), names::BODY, Some(names::SOAP12_NS))?;
+        start_soap(w, names::BODY)?;
         match &self.body {
             Body::Empty => {}
             Body::Content(c) => c.write_body(w)?,
@@ -403,6 +403,13 @@ impl Message {
         w.end_element()?;
         w.end_element()
     }
+}
+
+/// Opens the SOAP 1.2 element `s:{name}`. One function for the envelope's elements: written
+/// inline at each, the writer's fast path made the envelope's hot code larger.
+#[inline(never)]
+pub(crate) fn start_soap(w: &mut Writer<'_>, name: XmlString<'_>) -> Result<(), EncodeError> {
+    w.start_element(Some("s"), name, Some(names::SOAP12_NS))
 }
 
 /// Copies a received body into another message (e.g. when relaying): read and written again.

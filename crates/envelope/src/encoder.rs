@@ -246,7 +246,7 @@ fn parse_envelope<R: XmlRead>(
     };
     if on(r, names::HEADER)? {
         r.advance()?;
-        Headers::read_into(headers, r)?;
+        headers.read_into(r)?;
     }
     if !on(r, names::BODY)? {
         return Err(MessageError::MissingBody);

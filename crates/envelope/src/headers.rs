@@ -195,11 +195,11 @@ impl Headers {
             .collect()
     }
 
-    /// Reads the children of `s:Header` (the reader is on its first child) into `headers` up to
-    /// its end tag, and moves past the end tag. (Filled in place: returned, the headers were
+    /// Reads the children of `s:Header` (the reader is on its first child) into these headers up
+    /// to its end tag, and moves past the end tag. (Filled in place: returned, the headers were
     /// copied twice more on their way into the message.)
     pub(crate) fn read_into(
-        headers: &mut Headers,
+        &mut self,
         reader: &mut (impl XmlRead + ?Sized),
     ) -> Result<(), XmlError> {
         loop {
@@ -212,10 +212,10 @@ impl Headers {
                 _ => return Err(reader.unexpected("a header element")),
             };
             match header {
-                Addressing::Action => headers.action = Some(trimmed(reader.read_element_string()?)),
-                Addressing::To => headers.to = Some(trimmed(reader.read_element_string()?)),
+                Addressing::Action => self.action = Some(trimmed(reader.read_element_string()?)),
+                Addressing::To => self.to = Some(trimmed(reader.read_element_string()?)),
                 Addressing::MessageId => {
-                    headers.message_id = Some(
+                    self.message_id = Some(
                         reader
                             .read_element_value("message id", |v| Some(MessageId::from_value(v)))?,
                     )
@@ -227,12 +227,12 @@ impl Headers {
                         .filter(|r| r != names::REPLY_RELATIONSHIP.as_str());
                     let id = reader
                         .read_element_value("message id", |v| Some(MessageId::from_value(v)))?;
-                    headers.relates_to = Some(RelatesTo { id, relationship });
+                    self.relates_to = Some(RelatesTo { id, relationship });
                 }
-                Addressing::ReplyTo => headers.reply_to = Some(read_endpoint(reader)?),
-                Addressing::FaultTo => headers.fault_to = Some(read_endpoint(reader)?),
-                Addressing::From => headers.from = Some(read_endpoint(reader)?),
-                Addressing::Other => headers.other.push(read_other(reader)?),
+                Addressing::ReplyTo => self.reply_to = Some(read_endpoint(reader)?),
+                Addressing::FaultTo => self.fault_to = Some(read_endpoint(reader)?),
+                Addressing::From => self.from = Some(read_endpoint(reader)?),
+                Addressing::Other => self.other.push(read_other(reader)?),
             }
         }
     }

@@ -62,6 +62,16 @@ fn may_escape(w: u64) -> bool {
     below(w, b' ') | has(b'&') | has(b'<') | has(b'>') | has(b'"') != 0
 }
 
+/// Appends `prefix:local` (or `local` for the empty prefix) to `out`.
+#[inline]
+fn write_qname(out: &mut Vec<u8>, prefix: &str, local: &str) {
+    if !prefix.is_empty() {
+        extend_short(out, prefix.as_bytes());
+        out.push(b':');
+    }
+    extend_short(out, local.as_bytes());
+}
+
 pub(crate) struct TextNode {
     pub(crate) out: Vec<u8>,
     /// Qualified names of the open elements, in `names`.
@@ -139,24 +149,10 @@ impl TextNode {
         }
     }
 
-    /// Writes `prefix:local` (or `local`) to the output alone.
-    fn qname(&mut self, prefix: &str, local: &str) {
-        if !prefix.is_empty() {
-            extend_short(&mut self.out, prefix.as_bytes());
-            self.out.push(b':');
-        }
-        extend_short(&mut self.out, local.as_bytes());
-    }
-
+    /// Writes `prefix:local` to the output and keeps it for the end tag.
     fn push_qname(&mut self, prefix: &str, local: &str) {
-        if !prefix.is_empty() {
-            extend_short(&mut self.names, prefix.as_bytes());
-            self.names.push(b':');
-            extend_short(&mut self.out, prefix.as_bytes());
-            self.out.push(b':');
-        }
-        extend_short(&mut self.names, local.as_bytes());
-        extend_short(&mut self.out, local.as_bytes());
+        write_qname(&mut self.names, prefix, local);
+        write_qname(&mut self.out, prefix, local);
     }
 
     /// Writes `text` escaped for content or for an attribute value: runs that need no escaping
@@ -225,11 +221,11 @@ impl Node for TextNode {
         value: &Value<'_>,
     ) -> Result<(), EncodeError> {
         self.out.push(b'<');
-        self.qname(prefix, local.as_str());
+        write_qname(&mut self.out, prefix, local.as_str());
         self.out.push(b'>');
         write_value(self, value, false)?;
         self.out.extend_from_slice(b"</");
-        self.qname(prefix, local.as_str());
+        write_qname(&mut self.out, prefix, local.as_str());
         self.out.push(b'>');
         Ok(())
     }
@@ -243,11 +239,7 @@ impl Node for TextNode {
 
     fn start_attribute(&mut self, prefix: &str, local: XmlString<'_>) {
         self.out.push(b' ');
-        if !prefix.is_empty() {
-            extend_short(&mut self.out, prefix.as_bytes());
-            self.out.push(b':');
-        }
-        extend_short(&mut self.out, local.as_str().as_bytes());
+        write_qname(&mut self.out, prefix, local.as_str());
         self.out.extend_from_slice(b"=\"");
         self.in_attribute = true;
     }

@@ -2,7 +2,7 @@
 //! WebSocket message and back. One [`MessageEncoder`] per connection: the binary session
 //! encoder keeps the connection's reader and writer string tables.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use soapws_nbfs::{
@@ -214,12 +214,12 @@ impl MessageEncoder {
 struct BodyStart {
     offset: usize,
     namespaces: Arc<[ScopedNamespace]>,
-    empty: bool,
-    is_fault: bool,
 }
 
-/// Reads the envelope up to the body's first child, its headers into `headers`;
+/// Reads the envelope up to the `s:Body` start tag, its headers into `headers`;
 /// `body_position` reports the offset after the Body start tag and the namespaces in scope there.
+/// The body's content is left to the body reader: a service reads its request's first element
+/// once, not here and again there (whether the body is a fault is asked of the body).
 fn parse_envelope<R: XmlRead>(
     r: &mut R,
     headers: &mut Headers,
@@ -252,22 +252,11 @@ fn parse_envelope<R: XmlRead>(
         return Err(MessageError::MissingBody);
     }
     let (offset, namespaces) = body_position(r);
-    r.advance()?;
-    let (empty, is_fault) = match r.move_to_content()? {
-        Some(Node::EndElement) => (true, false),
-        Some(Node::StartElement(e)) => (false, is_soap(&e, names::FAULT)),
-        _ => (false, false),
-    };
-    Ok(BodyStart {
-        offset,
-        namespaces,
-        empty,
-        is_fault,
-    })
+    Ok(BodyStart { offset, namespaces })
 }
 
 /// True when `e` is the SOAP 1.2 element named `local`.
-fn is_soap(e: &Element<'_>, local: XmlString<'_>) -> bool {
+pub(crate) fn is_soap(e: &Element<'_>, local: XmlString<'_>) -> bool {
     names::same(e.local_name, local) && names::same(e.namespace, names::SOAP12_NS)
 }
 
@@ -389,8 +378,7 @@ fn received(body: BodyStart, bytes: Bytes, encoding: BodyEncoding, quotas: Quota
         encoding,
         namespaces: body.namespaces,
         quotas,
-        empty: body.empty,
-        is_fault: body.is_fault,
+        is_fault: OnceLock::new(),
     })
 }
 

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use soapws_nbfs::{
@@ -13,7 +13,7 @@ use soapws_nbfs::{
 use crate::fault::Fault;
 use crate::headers::{EndpointAddress, Header, Headers, MessageId, RelatesTo};
 use crate::names;
-use crate::xml::{BinaryXmlReader, Node, RawXml, TextXmlReader, XmlError, XmlRead};
+use crate::xml::{BinaryXmlReader, Node, RawXml, TextXmlReader, XmlError, XmlRead, XmlReadExt};
 
 /// Writes a message body's content (its child elements) when the message is encoded.
 pub trait WriteBody: Send + Sync {
@@ -91,16 +91,15 @@ pub struct ReceivedBody {
     /// Namespace declarations in scope at the body: (prefix, namespace, source).
     pub(crate) namespaces: Arc<[ScopedNamespace]>,
     pub(crate) quotas: Quotas,
-    pub(crate) empty: bool,
-    pub(crate) is_fault: bool,
+    /// Whether the first element is `s:Fault`, found when first asked.
+    pub(crate) is_fault: OnceLock<bool>,
 }
 
 impl fmt::Debug for ReceivedBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReceivedBody")
             .field("len", &(self.bytes.len() - self.start))
-            .field("empty", &self.empty)
-            .field("is_fault", &self.is_fault)
+            .field("is_fault", &self.is_fault.get())
             .finish()
     }
 }
@@ -222,11 +221,9 @@ impl XmlRead for BodyReader<'_> {
 }
 
 impl ReceivedBody {
-    /// A reader positioned on the body's first node (`node()` is `None` for an empty body).
+    /// A reader positioned on the body's first node (`node()` is `None` when there is none;
+    /// `move_to_content` also passes white space and comments).
     pub fn reader(&self) -> Result<BodyReader<'_>, XmlError> {
-        if self.empty {
-            return Ok(BodyReader::Empty);
-        }
         let mut reader = match &self.encoding {
             BodyEncoding::Text => {
                 let text =
@@ -262,9 +259,16 @@ impl ReceivedBody {
         Ok(reader)
     }
 
-    /// True when the body's first element is `s:Fault`.
+    /// True when the body's first element is `s:Fault`. Read when first asked (a body whose
+    /// start cannot be read is no fault: reading it gives the error).
     pub fn is_fault(&self) -> bool {
-        self.is_fault
+        *self.is_fault.get_or_init(|| {
+            let Ok(mut r) = self.reader() else {
+                return false;
+            };
+            matches!(r.move_to_content(), Ok(Some(Node::StartElement(e)))
+                if crate::encoder::is_soap(&e, names::FAULT))
+        })
     }
 }
 
@@ -362,7 +366,7 @@ impl Message {
     pub fn is_fault(&self) -> bool {
         match &self.body {
             Body::Fault(_) => true,
-            Body::Received(r) => r.is_fault,
+            Body::Received(r) => r.is_fault(),
             _ => false,
         }
     }
@@ -371,7 +375,7 @@ impl Message {
     pub fn read_fault(&self) -> Result<Option<Fault>, XmlError> {
         match &self.body {
             Body::Fault(f) => Ok(Some(f.clone())),
-            Body::Received(r) if r.is_fault => {
+            Body::Received(r) if r.is_fault() => {
                 let mut reader = r.reader()?;
                 Fault::read(&mut reader).map(Some)
             }

@@ -386,6 +386,59 @@ fn faults_round_trip_in_every_encoding() {
     }
 }
 
+/// The envelope parser stops at the `s:Body` start tag: whether the body is a fault, and what
+/// its content is, are read from the body when asked — an empty body, one of white space and
+/// comments, a fault, a request, and a body whose first element is broken (which decodes, and
+/// fails when read).
+#[test]
+fn the_body_is_read_when_asked() {
+    const ENV: &str = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">"#;
+    let text = |body: &str| {
+        MessageEncoder::new(Encoding::Text)
+            .decode(Bytes::from(format!(
+                "{ENV}<s:Body>{body}</s:Body></s:Envelope>"
+            )))
+            .unwrap()
+    };
+    for (body, fault, first) in [
+        ("", false, None),
+        (" <!-- none --> ", false, None),
+        ("<s:Fault/>", true, Some("Fault")),
+        ("<!-- c --><Fault xmlns='urn:app'/>", false, Some("Fault")),
+        ("<Submit xmlns='urn:app'/>", false, Some("Submit")),
+    ] {
+        let m = text(body);
+        assert_eq!(m.is_fault(), fault, "{body}");
+        let mut r = m.body_reader().unwrap();
+        let found = match r.move_to_content().unwrap() {
+            Some(Node::StartElement(e)) => Some(e.local_name.as_str().to_owned()),
+            _ => None,
+        };
+        assert_eq!(found.as_deref(), first, "{body}");
+    }
+    let broken = text("<a:Submit/>");
+    assert!(!broken.is_fault());
+    assert!(broken.body_reader().is_err());
+    for encoding in [Encoding::Binary, Encoding::BinarySession] {
+        let mut enc = MessageEncoder::new(encoding);
+        let mut dec = MessageEncoder::new(encoding);
+        let empty = Message::one_way("urn:x", |_: &mut Writer<'_>| Ok(()));
+        let m = dec
+            .decode(Bytes::from(enc.encode(&empty).unwrap()))
+            .unwrap();
+        assert!(!m.is_fault());
+        assert!(m.body_reader().unwrap().node().is_none(), "{encoding:?}");
+        let request = dec
+            .decode(Bytes::from(enc.encode(&order_request()).unwrap()))
+            .unwrap();
+        assert!(!request.is_fault());
+        assert!(matches!(
+            request.body_reader().unwrap().node(),
+            Some(Node::StartElement(e)) if e.local_name == "Submit"
+        ));
+    }
+}
+
 #[test]
 fn soap_processing_rules() {
     let text = |xml: &str| MessageEncoder::new(Encoding::Text).decode(Bytes::from(xml.to_owned()));

@@ -1031,38 +1031,80 @@ impl<'a> Reader<'a> {
         emit: impl FnOnce(&mut Self, Value<'a>) -> R,
     ) -> Result<R, DecodeError> {
         let base = t & !1;
-        let value = match base {
-            r::ZERO_TEXT => Value::Int32(0),
-            r::ONE_TEXT => Value::Int32(1),
-            r::FALSE_TEXT => Value::Bool(false),
-            r::TRUE_TEXT => Value::Bool(true),
-            r::INT8_TEXT => Value::Int32(i8::from_le_bytes(self.cur.array()?).into()),
-            r::INT16_TEXT => Value::Int32(i16::from_le_bytes(self.cur.array()?).into()),
-            r::INT32_TEXT => Value::Int32(self.cur.i32()?),
-            r::INT64_TEXT => Value::Int64(i64::from_le_bytes(self.cur.array()?)),
-            r::UINT64_TEXT => Value::UInt64(self.cur.u64()?),
-            r::FLOAT_TEXT => Value::Float(f32::from_le_bytes(self.cur.array()?)),
-            r::DOUBLE_TEXT => Value::Double(f64::from_le_bytes(self.cur.array()?)),
-            r::DECIMAL_TEXT => Value::Decimal(Decimal::from_bytes(self.cur.array()?)),
+        // Each arm hands its value over itself: joined after the match, the variants' stores
+        // were cut into common pieces (an `i64` stored as two halves) that the 8-byte load
+        // reading the value back right after cannot be forwarded from.
+        match base {
+            r::ZERO_TEXT => Ok(emit(self, Value::Int32(0))),
+            r::ONE_TEXT => Ok(emit(self, Value::Int32(1))),
+            r::FALSE_TEXT => Ok(emit(self, Value::Bool(false))),
+            r::TRUE_TEXT => Ok(emit(self, Value::Bool(true))),
+            r::INT8_TEXT => {
+                let value = Value::Int32(i8::from_le_bytes(self.cur.array()?).into());
+                Ok(emit(self, value))
+            }
+            r::INT16_TEXT => {
+                let value = Value::Int32(i16::from_le_bytes(self.cur.array()?).into());
+                Ok(emit(self, value))
+            }
+            r::INT32_TEXT => {
+                let value = Value::Int32(self.cur.i32()?);
+                Ok(emit(self, value))
+            }
+            r::INT64_TEXT => {
+                let value = Value::Int64(i64::from_le_bytes(self.cur.array()?));
+                Ok(emit(self, value))
+            }
+            r::UINT64_TEXT => {
+                let value = Value::UInt64(self.cur.u64()?);
+                Ok(emit(self, value))
+            }
+            r::FLOAT_TEXT => {
+                let value = Value::Float(f32::from_le_bytes(self.cur.array()?));
+                Ok(emit(self, value))
+            }
+            r::DOUBLE_TEXT => {
+                let value = Value::Double(f64::from_le_bytes(self.cur.array()?));
+                Ok(emit(self, value))
+            }
+            r::DECIMAL_TEXT => {
+                let value = Value::Decimal(Decimal::from_bytes(self.cur.array()?));
+                Ok(emit(self, value))
+            }
             r::DATE_TIME_TEXT => {
                 let v = self.cur.u64()?;
-                Value::DateTime(DateTime::from_wire(v).ok_or_else(|| {
+                let value = Value::DateTime(DateTime::from_wire(v).ok_or_else(|| {
                     self.cur
                         .error_at(at, K::DateTimeOutOfRange(v & 0x3FFF_FFFF_FFFF_FFFF))
-                })?)
+                })?);
+                Ok(emit(self, value))
             }
-            r::TIME_SPAN_TEXT => Value::TimeSpan(TimeSpan(i64::from_le_bytes(self.cur.array()?))),
-            r::UNIQUE_ID_TEXT => Value::UniqueId(Guid(self.cur.array()?)),
-            r::UUID_TEXT => Value::Guid(Guid(self.cur.array()?)),
-            r::BOOL_TEXT => Value::Bool(self.cur.u8()? != 0),
+            r::TIME_SPAN_TEXT => {
+                let value = Value::TimeSpan(TimeSpan(i64::from_le_bytes(self.cur.array()?)));
+                Ok(emit(self, value))
+            }
+            r::UNIQUE_ID_TEXT => {
+                let value = Value::UniqueId(Guid(self.cur.array()?));
+                Ok(emit(self, value))
+            }
+            r::UUID_TEXT => {
+                let value = Value::Guid(Guid(self.cur.array()?));
+                Ok(emit(self, value))
+            }
+            r::BOOL_TEXT => {
+                let value = Value::Bool(self.cur.u8()? != 0);
+                Ok(emit(self, value))
+            }
             r::CHARS8_TEXT | r::CHARS16_TEXT | r::CHARS32_TEXT => {
                 let len =
                     self.text_length(base, r::CHARS8_TEXT, self.quotas.max_string_content_length)?;
-                Value::Str(self.cur.utf8(len)?)
+                let value = Value::Str(self.cur.utf8(len)?);
+                Ok(emit(self, value))
             }
             r::BYTES8_TEXT | r::BYTES16_TEXT | r::BYTES32_TEXT => {
                 let len = self.text_length(base, r::BYTES8_TEXT, self.quotas.max_array_length)?;
-                Value::Bytes(self.cur.take(len)?)
+                let value = Value::Bytes(self.cur.take(len)?);
+                Ok(emit(self, value))
             }
             r::UNICODE_CHARS8_TEXT | r::UNICODE_CHARS16_TEXT | r::UNICODE_CHARS32_TEXT => {
                 let len = self.text_length(
@@ -1075,36 +1117,41 @@ impl<'a> Reader<'a> {
                 if len % 2 != 0 {
                     return Err(self.cur.error_at(bytes_at, K::OddUtf16Length(len)));
                 }
-                Value::Utf16(
+                let value = Value::Utf16(
                     Utf16::new(bytes)
                         .ok_or_else(|| self.cur.error_at(bytes_at, K::InvalidUtf16))?,
-                )
+                );
+                Ok(emit(self, value))
             }
-            r::EMPTY_TEXT => Value::Str(""),
-            r::DICTIONARY_TEXT => Value::Dictionary(self.dictionary_string()?),
+            r::EMPTY_TEXT => Ok(emit(self, Value::Str(""))),
+            r::DICTIONARY_TEXT => {
+                let value = Value::Dictionary(self.dictionary_string()?);
+                Ok(emit(self, value))
+            }
             r::QNAME_DICTIONARY_TEXT => {
                 let p_at = self.cur.position();
                 let p = self.cur.u8()?;
                 if p >= 26 {
                     return Err(self.cur.error_at(p_at, K::InvalidQNamePrefix(p)));
                 }
-                Value::QName(QName {
+                let value = Value::QName(QName {
                     prefix: b'a' + p,
                     name: self.dictionary_string()?,
-                })
+                });
+                Ok(emit(self, value))
             }
-            r::START_LIST_TEXT if t == base => self.list()?,
-            _ => {
-                return Err(self.cur.error_at(
-                    at,
-                    K::MisplacedRecord {
-                        record: t,
-                        context: "outside a list",
-                    },
-                ))
+            r::START_LIST_TEXT if t == base => {
+                let list = self.list()?;
+                Ok(emit(self, list))
             }
-        };
-        Ok(emit(self, value))
+            _ => Err(self.cur.error_at(
+                at,
+                K::MisplacedRecord {
+                    record: t,
+                    context: "outside a list",
+                },
+            )),
+        }
     }
 
     /// Length of a 8/16/32-bit length-prefixed text record, checked against `max` (the string

@@ -192,6 +192,10 @@ impl XmlRead for BinaryXmlReader<'_> {
         })
     }
 
+    /// Always inlined: a caller matching the node reads the fields it looks at, where a call
+    /// copied the whole element out in 16-byte pieces, which the 8-byte stores of the step
+    /// just before cannot forward to.
+    #[inline(always)]
     fn node(&self) -> Option<Node<'_>> {
         Some(match self.current {
             Current::None | Current::Inner(NodeType::None) => return None,

@@ -138,6 +138,9 @@ pub trait XmlRead {
 /// Convenience reading on top of [`XmlRead`], in the style of .NET's `XmlReader` helpers.
 pub trait XmlReadExt: XmlRead {
     /// Skips comments and white-space text; returns the node it stops on (`None` at the end).
+    /// Always inlined, so that the node is built where it is matched (see the binary reader's
+    /// `node`).
+    #[inline(always)]
     fn move_to_content(&mut self) -> Result<Option<Node<'_>>, XmlError> {
         self.skip_to_content()?;
         Ok(self.node())

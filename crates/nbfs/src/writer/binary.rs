@@ -6,7 +6,7 @@
 //! sequence of buffer requests (.NET Framework's `XmlStreamNodeWriter`, also shipped by Mono) and
 //! tracks the simulated buffer fill, without actually buffering anything.
 
-use super::short::{copy_short, Sink};
+use super::short::Sink;
 use super::Node;
 use crate::dictionary::Dictionary;
 use crate::record as r;
@@ -51,25 +51,6 @@ fn utf16_len(s: &str) -> usize {
 #[inline]
 fn is_ascii(b: &[u8]) -> bool {
     every_byte_masked(b, 0x80, 0)
-}
-
-/// A two-byte record head followed by `s` (up to 16 bytes), zero-padded.
-#[inline(always)]
-fn headed_block(head: [u8; 2], s: &[u8]) -> [u8; 18] {
-    let mut block = [0; 18];
-    block[..2].copy_from_slice(&head);
-    if let Some(tail) = block[2..].first_chunk_mut() {
-        copy_short(tail, s);
-    }
-    block
-}
-
-/// True when the string part of a [`headed_block`] is ASCII (the padding is zeros).
-#[inline(always)]
-fn block_is_ascii(block: &[u8; 18]) -> bool {
-    block[2..]
-        .first_chunk()
-        .is_some_and(|t| u128::from_le_bytes(*t) & 0x8080_8080_8080_8080_8080_8080_8080_8080 == 0)
 }
 
 /// The MB31 form of `v` and its length.
@@ -566,19 +547,20 @@ impl Node for BinaryNode<'_> {
     }
 
     /// Character text, with .NET's choice of record (`0`/`1`, Chars or UnicodeChars, width).
+    ///
+    /// A short ASCII string is tested where it is and copied straight into the output stage:
+    /// staged first in a padded block on the stack, it was read back (to test it, to copy it)
+    /// right after the pieces that wrote it, which the store buffer cannot forward.
     #[inline(always)]
     fn text(&mut self, s: &str) {
         let n = s.len();
-        if (2..=16).contains(&n) {
-            let block = headed_block([r::CHARS8_TEXT, n as u8], s.as_bytes());
-            if block_is_ascii(&block) {
-                // ASCII: as many UTF-16 units as bytes, so Chars8Text.
-                self.request(2 + 3 * n);
-                self.text_node = Some(self.out.len());
-                self.out.block(&block, 2 + n);
-                self.buffered += 2 + n;
-                return;
-            }
+        if (2..=16).contains(&n) && is_ascii(s.as_bytes()) {
+            // ASCII: as many UTF-16 units as bytes, so Chars8Text.
+            self.request(2 + 3 * n);
+            self.text_node = Some(self.out.len());
+            self.out.headed([r::CHARS8_TEXT, n as u8], s.as_bytes());
+            self.buffered += 2 + n;
+            return;
         }
         self.any_text(s);
     }

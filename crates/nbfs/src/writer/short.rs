@@ -102,16 +102,22 @@ impl Sink {
         self.block(&[b], 1);
     }
 
-    /// Appends `s`, up to 16 bytes as one block.
+    /// Appends `s`, up to 16 bytes copied straight into the stage (see [`Sink::headed`]).
     #[inline(always)]
     pub(super) fn short(&mut self, s: &[u8]) {
-        if s.len() <= 16 {
-            let mut block = [0; 16];
-            copy_short(&mut block, s);
-            self.block(&block, s.len());
-        } else {
-            self.extend(s);
+        if s.len() > 16 {
+            return self.extend(s);
         }
+        let at = if self.staged + 16 > STAGE {
+            self.drain();
+            0
+        } else {
+            self.staged
+        };
+        if let Some(room) = self.stage[at..].first_chunk_mut::<16>() {
+            copy_short(room, s);
+        }
+        self.staged = at + s.len();
     }
 
     /// Appends `s` of any length: staged like a record when it fits the stage (a long text

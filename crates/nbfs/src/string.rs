@@ -48,8 +48,8 @@ pub(crate) const fn is_plain_name_text(text: &str) -> bool {
 
 /// True when every byte `x` of `b` has `x & mask == want`. Tests words (overlapping at the
 /// ends) rather than bytes: the tail after the last whole word is a good part of the cost for
-/// the names and short values this is asked about.
-#[inline]
+/// the names and short values this is asked about. Always inlined: a call costs about as much.
+#[inline(always)]
 pub(crate) const fn every_byte_masked(b: &[u8], mask: u8, want: u8) -> bool {
     let (mask64, want64) = (u64::from_ne_bytes([mask; 8]), u64::from_ne_bytes([want; 8]));
     let (mask32, want32) = (mask64 as u32, want64 as u32);

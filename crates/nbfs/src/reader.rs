@@ -211,7 +211,7 @@ pub struct Reader<'a> {
     /// Names read lately, by [`name_slot`] (empty until the first name is kept): a document
     /// repeats its names, and an equal one found here needs no UTF-8 validation.
     recent_names: Vec<&'a str>,
-    /// The last prefix an element was resolved with, and its namespace, while the
+    /// The last prefix declared or an element was resolved with, and its namespace, while the
     /// declarations in scope stay the same (elements in a row mostly share their prefix).
     last_binding: Option<(&'a str, XmlString<'a>)>,
 }
@@ -879,7 +879,10 @@ impl<'a> Reader<'a> {
             namespace,
             depth: self.depth + 1,
         });
-        self.last_binding = None;
+        // The innermost binding of `prefix` now: an element in it (mostly the one declaring
+        // it) takes the namespace from here rather than from the entry just pushed, which a
+        // copy in wide pieces would read before the narrow stores writing it are done.
+        self.last_binding = Some((prefix, namespace));
         Attribute::Xmlns { prefix, namespace }
     }
 

@@ -19,9 +19,9 @@ enum Current {
     JoinedText,
     /// Several adjacent Bytes records joined into `joined_bytes`.
     JoinedBytes,
-    /// Item `index` of the inner reader's array; `phase` 0 = start, 1 = value, 2 = end.
+    /// Item [`BinaryXmlReader::array_index`] of the inner reader's array; `phase` 0 = start,
+    /// 1 = value, 2 = end.
     ArrayItem {
-        index: usize,
         phase: u8,
     },
 }
@@ -30,6 +30,9 @@ enum Current {
 pub struct BinaryXmlReader<'a> {
     reader: Reader<'a>,
     current: Current,
+    /// The array item the reader is on, when [`Current::ArrayItem`] (kept out of it, so that
+    /// the node kind is two bytes to store at every step).
+    array_index: usize,
     joined_text: String,
     joined_bytes: Vec<u8>,
     /// Limits on joined text: a byte array or a string split over several records counts whole,
@@ -44,6 +47,7 @@ impl<'a> BinaryXmlReader<'a> {
         Self {
             reader,
             current: Current::None,
+            array_index: 0,
             joined_text: String::new(),
             joined_bytes: Vec::new(),
             quotas: Quotas::WCF,
@@ -109,18 +113,17 @@ impl<'a> BinaryXmlReader<'a> {
         self.join_rest()
     }
 
-    /// The node after phase `phase` of array item `index`; `None` past the last item's end.
-    fn next_array_node(&self, index: usize, phase: u8) -> Option<Current> {
+    /// The node after phase `phase` of the current array item (moving to the next item after
+    /// its end); `None` past the last item's end.
+    fn next_array_node(&mut self, phase: u8) -> Option<Current> {
         if phase < 2 {
-            return Some(Current::ArrayItem {
-                index,
-                phase: phase + 1,
-            });
+            return Some(Current::ArrayItem { phase: phase + 1 });
         }
-        (index + 1 < self.reader.array().len()).then_some(Current::ArrayItem {
-            index: index + 1,
-            phase: 0,
-        })
+        if self.array_index + 1 < self.reader.array().len() {
+            self.array_index += 1;
+            return Some(Current::ArrayItem { phase: 0 });
+        }
+        None
     }
 
     /// On an element (after comments and white space) whose content is a single text record or
@@ -161,8 +164,8 @@ impl<'a> BinaryXmlReader<'a> {
 
 impl XmlRead for BinaryXmlReader<'_> {
     fn advance(&mut self) -> Result<bool, XmlError> {
-        if let Current::ArrayItem { index, phase } = self.current {
-            if let Some(next) = self.next_array_node(index, phase) {
+        if let Current::ArrayItem { phase } = self.current {
+            if let Some(next) = self.next_array_node(phase) {
                 self.current = next;
                 return Ok(true);
             }
@@ -170,7 +173,10 @@ impl XmlRead for BinaryXmlReader<'_> {
         self.current = match self.reader.read()? {
             NodeType::None => Current::None,
             NodeType::Text if self.reader.next_is_text() => self.join_text()?,
-            NodeType::Array => Current::ArrayItem { index: 0, phase: 0 },
+            NodeType::Array => {
+                self.array_index = 0;
+                Current::ArrayItem { phase: 0 }
+            }
             other => Current::Inner(other),
         };
         Ok(self.current != Current::None)
@@ -207,12 +213,12 @@ impl XmlRead for BinaryXmlReader<'_> {
             Current::Inner(NodeType::Comment) => Node::Comment(self.reader.comment()),
             Current::JoinedText => Node::Text(Value::Str(&self.joined_text)),
             Current::JoinedBytes => Node::Text(Value::Bytes(&self.joined_bytes)),
-            Current::ArrayItem { index, phase } => match phase {
+            Current::ArrayItem { phase } => match phase {
                 0 => Node::StartElement(self.reader.element()),
                 1 => Node::Text(
                     self.reader
                         .array()
-                        .value(index)
+                        .value(self.array_index)
                         .expect("index within the array"),
                 ),
                 _ => Node::EndElement,
@@ -274,8 +280,8 @@ impl XmlRead for BinaryXmlReader<'_> {
             Current::Inner(NodeType::Text) => Some(f(self.reader.value())),
             Current::JoinedText => Some(f(&Value::Str(&self.joined_text))),
             Current::JoinedBytes => Some(f(&Value::Bytes(&self.joined_bytes))),
-            Current::ArrayItem { index, phase: 1 } => {
-                self.reader.array().value(index).map(|v| f(&v))
+            Current::ArrayItem { phase: 1 } => {
+                self.reader.array().value(self.array_index).map(|v| f(&v))
             }
             _ => None,
         }

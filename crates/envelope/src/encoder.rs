@@ -266,11 +266,18 @@ fn body_scope<'s>(
     last: &mut Arc<[ScopedNamespace]>,
     in_scope: impl Iterator<Item = (&'s str, &'s str, StringSource)> + Clone,
 ) -> Arc<[ScopedNamespace]> {
+    // A static dictionary namespace is told by its key; a prefix (a letter mostly) by bytes
+    // compared in place rather than by a `memcmp` call.
     let same = in_scope.clone().count() == last.len()
         && in_scope
             .clone()
             .zip(last.iter())
-            .all(|((p, ns, source), (lp, lns, ls))| p == lp && ns == lns && source == *ls);
+            .all(|((p, ns, source), (lp, lns, ls))| {
+                source == *ls
+                    && p.len() == lp.len()
+                    && p.bytes().zip(lp.bytes()).all(|(a, b)| a == b)
+                    && (matches!(source, StringSource::Static(_)) || ns == lns)
+            });
     if !same {
         *last = in_scope
             .map(|(p, ns, source)| (scoped(p), scoped(ns), source))

@@ -179,7 +179,7 @@ impl Namespaces {
 
     /// True when entry `e` has this prefix, whose [`prefix_key`] is `key` (compared as words,
     /// or as bytes for long prefixes).
-    #[inline]
+    #[inline(always)]
     fn has_prefix(&self, e: &Entry, prefix: &str, key: u32) -> bool {
         e.key == key
             && (key != LONG_PREFIX

@@ -462,7 +462,7 @@ impl<'a> Reader<'a> {
     /// The next event; `Ok(None)` at the end of a well-formed document.
     #[allow(clippy::should_implement_trait)]
     pub fn next_event(&mut self) -> Result<Option<Event<'a>>, DecodeError> {
-        self.step(Self::event)
+        self.step(Self::event, |_, value| Some(Event::Text(value)))
     }
 
     /// The event of the node just moved to.
@@ -507,14 +507,19 @@ impl<'a> Reader<'a> {
     /// same checks as [`Reader::next_event`], without building an event.
     #[inline]
     pub fn read(&mut self) -> Result<NodeType, DecodeError> {
-        self.step(|_, node| node)
+        self.step(|_, node| node, |_, _| NodeType::Text)
     }
 
-    /// Moves to the next node and returns what `emit` makes of it, called where the node is
-    /// found: an event is then built from values the step still holds, not read back after
-    /// all the ways of reading a node have joined.
+    /// Moves to the next node and returns what `emit` makes of it (`text` of a text node's
+    /// value), called where the node is found: an event is then built from values the step
+    /// still holds, not read back after all the ways of reading a node have joined (a text
+    /// value read back right after each record's own stores wrote it would stall).
     #[inline(always)]
-    fn step<T>(&mut self, emit: impl FnOnce(&mut Self, NodeType) -> T) -> Result<T, DecodeError> {
+    fn step<T>(
+        &mut self,
+        emit: impl FnOnce(&mut Self, NodeType) -> T,
+        text: impl FnOnce(&mut Self, Value<'a>) -> T,
+    ) -> Result<T, DecodeError> {
         if self.pending != 0 {
             if let Some(node) = self.pending_step() {
                 return Ok(emit(self, node));
@@ -566,10 +571,12 @@ impl<'a> Reader<'a> {
                     t,
                     at,
                     #[inline(always)]
-                    |r, value| r.set_value(value),
-                )?;
-                self.pending |= t & PENDING_END;
-                Ok(emit(self, NodeType::Text))
+                    |r, value| {
+                        r.set_value(value);
+                        r.pending |= t & PENDING_END;
+                        text(r, value)
+                    },
+                )
             }
             _ if r::is_attribute(t) => Err(self.cur.error_at(
                 at,

@@ -7,12 +7,13 @@
 //! tracks the simulated buffer fill, without actually buffering anything.
 
 use super::short::Sink;
-use super::Node;
+use super::{write_value, Node};
 use crate::dictionary::Dictionary;
+use crate::error::EncodeError;
 use crate::record as r;
 use crate::session::WriterSession;
 use crate::string::{every_byte_masked, XmlString};
-use crate::value::{DateTime, Decimal, Guid, TimeSpan};
+use crate::value::{DateTime, Decimal, Guid, TimeSpan, Value};
 
 /// Size of .NET's node writer buffer.
 const BUFFER_SIZE: usize = 512;
@@ -252,15 +253,27 @@ impl<'a> BinaryNode<'a> {
         self.text_node = Some(self.out.len() - 1);
     }
 
-    /// A fixed-size text record (`GetTextNodeBuffer(size)`): type byte plus payload.
+    /// A one-byte text record, folded with its element's end when `end` is 1.
     #[inline(always)]
-    fn text_node_fixed<const N: usize>(&mut self, t: u8, payload: [u8; N]) {
+    fn text_byte(&mut self, t: u8, end: u8) {
+        match end {
+            0 => self.text_node_byte(t),
+            _ => self.byte(t + end),
+        }
+    }
+
+    /// A fixed-size text record (`GetTextNodeBuffer(size)`): type byte (plus `end`, 1 for its
+    /// `…WithEndElement` form, which nothing is folded into later) and payload.
+    #[inline(always)]
+    fn text_record<const N: usize>(&mut self, t: u8, payload: [u8; N], end: u8) {
         self.request(1 + N);
-        self.text_node = Some(self.out.len());
+        if end == 0 {
+            self.text_node = Some(self.out.len());
+        }
         // One 17-byte block cut back to size.
         const { assert!(N <= 16, "text record payloads are at most 16 bytes") };
         let mut block = [0; 17];
-        block[0] = t;
+        block[0] = t + end;
         if let Some(room) = block[1..].first_chunk_mut::<N>() {
             *room = payload;
         }
@@ -430,6 +443,62 @@ impl<'a> BinaryNode<'a> {
         }
     }
 
+    // --- typed text records, `end` 1 for the `…WithEndElement` form -------------------------
+
+    #[inline(always)]
+    fn bool_record(&mut self, v: bool, end: u8) {
+        self.text_byte(if v { r::TRUE_TEXT } else { r::FALSE_TEXT }, end);
+    }
+
+    #[inline(always)]
+    fn int32_record(&mut self, v: i32, end: u8) {
+        match v {
+            0 => self.text_byte(r::ZERO_TEXT, end),
+            1 => self.text_byte(r::ONE_TEXT, end),
+            -128..=127 => self.text_record(r::INT8_TEXT, (v as i8).to_le_bytes(), end),
+            -32768..=32767 => self.text_record(r::INT16_TEXT, (v as i16).to_le_bytes(), end),
+            _ => self.text_record(r::INT32_TEXT, v.to_le_bytes(), end),
+        }
+    }
+
+    #[inline(always)]
+    fn int64_record(&mut self, v: i64, end: u8) {
+        match i32::try_from(v) {
+            Ok(v) => self.int32_record(v, end),
+            Err(_) => self.text_record(r::INT64_TEXT, v.to_le_bytes(), end),
+        }
+    }
+
+    #[inline(always)]
+    fn uint64_record(&mut self, v: u64, end: u8) {
+        match i64::try_from(v) {
+            Ok(v) => self.int64_record(v, end),
+            Err(_) => self.text_record(r::UINT64_TEXT, v.to_le_bytes(), end),
+        }
+    }
+
+    /// .NET Framework: an integral float within the long range is written as an integer.
+    #[inline(always)]
+    fn float_record(&mut self, v: f32, end: u8) {
+        const TWO_POW_63: f32 = 9_223_372_036_854_775_808.0;
+        if (-TWO_POW_63..TWO_POW_63).contains(&v) && (v as i64) as f32 == v {
+            self.int64_record(v as i64, end);
+        } else {
+            self.text_record(r::FLOAT_TEXT, v.to_le_bytes(), end);
+        }
+    }
+
+    /// .NET Framework: a double exactly representable as a finite float follows the float rules.
+    #[inline(always)]
+    fn double_record(&mut self, v: f64, end: u8) {
+        let f = v as f32;
+        if (f64::from(f32::MIN)..=f64::from(f32::MAX)).contains(&v) && f64::from(f) == v {
+            self.float_record(f, end);
+        } else {
+            self.text_record(r::DOUBLE_TEXT, v.to_le_bytes(), end);
+        }
+    }
+
     // --- dictionary keys ---------------------------------------------------------------------
 
     /// The wire key `s` is written with, adding it to the session if it belongs there.
@@ -468,6 +537,49 @@ impl<'a> BinaryNode<'a> {
 }
 
 impl Node for BinaryNode<'_> {
+    /// The element record, then the value record with the end folded in: between a leaf's
+    /// value and its end nothing can flush .NET's buffer, so its writer always folds them, and
+    /// the record is written ended rather than marked and incremented afterwards. Values that
+    /// take more than one record, or may (long or non-ASCII text, bytes, lists, QNames), go
+    /// the general way.
+    #[inline(always)]
+    fn leaf(
+        &mut self,
+        prefix: &str,
+        local: XmlString<'_>,
+        value: &Value<'_>,
+    ) -> Result<(), EncodeError> {
+        const END: u8 = 1;
+        self.start_element(prefix, local);
+        match *value {
+            Value::Bool(v) => self.bool_record(v, END),
+            Value::Int32(v) => self.int32_record(v, END),
+            Value::Int64(v) => self.int64_record(v, END),
+            Value::UInt64(v) => self.uint64_record(v, END),
+            Value::Float(v) => self.float_record(v, END),
+            Value::Double(v) => self.double_record(v, END),
+            Value::Decimal(v) => self.text_record(r::DECIMAL_TEXT, v.to_bytes(), END),
+            Value::DateTime(v) => {
+                self.text_record(r::DATE_TIME_TEXT, v.to_wire().to_le_bytes(), END)
+            }
+            Value::TimeSpan(v) => self.text_record(r::TIME_SPAN_TEXT, v.0.to_le_bytes(), END),
+            Value::Guid(v) => self.text_record(r::UUID_TEXT, v.0, END),
+            Value::UniqueId(v) => self.text_record(r::UNIQUE_ID_TEXT, v.0, END),
+            Value::Str(s) if (2..=16).contains(&s.len()) && is_ascii(s.as_bytes()) => {
+                let n = s.len();
+                self.request(2 + 3 * n);
+                self.out
+                    .headed([r::CHARS8_TEXT + END, n as u8], s.as_bytes());
+                self.buffered += 2 + n;
+            }
+            _ => {
+                write_value(self, value, false)?;
+                self.end_element();
+            }
+        }
+        Ok(())
+    }
+
     /// An element record; `prefix` is already resolved.
     #[inline]
     fn start_element(&mut self, prefix: &str, local: XmlString<'_>) {
@@ -596,79 +708,55 @@ impl Node for BinaryNode<'_> {
 
     #[inline(always)]
     fn bool(&mut self, v: bool) {
-        self.text_node_byte(if v { r::TRUE_TEXT } else { r::FALSE_TEXT });
+        self.bool_record(v, 0);
     }
 
     #[inline(always)]
     fn int32(&mut self, v: i32) {
-        match v {
-            0 => self.text_node_byte(r::ZERO_TEXT),
-            1 => self.text_node_byte(r::ONE_TEXT),
-            -128..=127 => self.text_node_fixed(r::INT8_TEXT, (v as i8).to_le_bytes()),
-            -32768..=32767 => self.text_node_fixed(r::INT16_TEXT, (v as i16).to_le_bytes()),
-            _ => self.text_node_fixed(r::INT32_TEXT, v.to_le_bytes()),
-        }
+        self.int32_record(v, 0);
     }
 
     #[inline]
     fn int64(&mut self, v: i64) {
-        match i32::try_from(v) {
-            Ok(v) => self.int32(v),
-            Err(_) => self.text_node_fixed(r::INT64_TEXT, v.to_le_bytes()),
-        }
+        self.int64_record(v, 0);
     }
 
     #[inline]
     fn uint64(&mut self, v: u64) {
-        match i64::try_from(v) {
-            Ok(v) => self.int64(v),
-            Err(_) => self.text_node_fixed(r::UINT64_TEXT, v.to_le_bytes()),
-        }
+        self.uint64_record(v, 0);
     }
 
-    /// .NET Framework: an integral float within the long range is written as an integer.
     fn float(&mut self, v: f32) {
-        const TWO_POW_63: f32 = 9_223_372_036_854_775_808.0;
-        if (-TWO_POW_63..TWO_POW_63).contains(&v) && (v as i64) as f32 == v {
-            self.int64(v as i64);
-        } else {
-            self.text_node_fixed(r::FLOAT_TEXT, v.to_le_bytes());
-        }
+        self.float_record(v, 0);
     }
 
-    /// .NET Framework: a double exactly representable as a finite float follows the float rules.
     fn double(&mut self, v: f64) {
-        let f = v as f32;
-        if (f64::from(f32::MIN)..=f64::from(f32::MAX)).contains(&v) && f64::from(f) == v {
-            self.float(f);
-        } else {
-            self.text_node_fixed(r::DOUBLE_TEXT, v.to_le_bytes());
-        }
+        self.double_record(v, 0);
     }
 
     #[inline(always)]
     fn decimal(&mut self, v: Decimal) {
-        self.text_node_fixed(r::DECIMAL_TEXT, v.to_bytes());
+        self.text_record(r::DECIMAL_TEXT, v.to_bytes(), 0);
     }
 
     #[inline]
     fn date_time(&mut self, v: DateTime) {
-        self.text_node_fixed(r::DATE_TIME_TEXT, v.to_wire().to_le_bytes());
+        self.text_record(r::DATE_TIME_TEXT, v.to_wire().to_le_bytes(), 0);
     }
 
     #[inline]
     fn time_span(&mut self, v: TimeSpan) {
-        self.text_node_fixed(r::TIME_SPAN_TEXT, v.0.to_le_bytes());
+        self.text_record(r::TIME_SPAN_TEXT, v.0.to_le_bytes(), 0);
     }
 
     #[inline]
     fn guid(&mut self, v: Guid) {
-        self.text_node_fixed(r::UUID_TEXT, v.0);
+        self.text_record(r::UUID_TEXT, v.0, 0);
     }
 
     #[inline]
     fn unique_id(&mut self, v: Guid) {
-        self.text_node_fixed(r::UNIQUE_ID_TEXT, v.0);
+        self.text_record(r::UNIQUE_ID_TEXT, v.0, 0);
     }
 
     /// One Bytes record holding `trail` then `data` (.NET `WriteBase64Text`).

@@ -71,12 +71,23 @@ fn replay<'a>(
             Event::EndElement => writer.end_element()?,
             Event::Text(v) => writer.value(&v)?,
             Event::Comment(c) => writer.comment(c)?,
-            Event::Array(a) => writer.array(
-                Some(a.element.prefix),
-                a.element.local_name,
-                Some(a.element.namespace),
-                ArrayItems::Raw(a.item_type, a.data),
-            )?,
+            Event::Array(a) => {
+                // The writer, like .NET's `WriteArray`, puts no ordinary attributes on an
+                // Array record's element (a reader accepts them): nothing to replay them with.
+                if reader
+                    .attributes()
+                    .iter()
+                    .any(|a| matches!(a, Attribute::Value { .. }))
+                {
+                    return Err(EncodeError::InvalidState("attributes on an Array record"));
+                }
+                writer.array(
+                    Some(a.element.prefix),
+                    a.element.local_name,
+                    Some(a.element.namespace),
+                    ArrayItems::Raw(a.item_type, a.data),
+                )?
+            }
         }
     }
     Ok(())

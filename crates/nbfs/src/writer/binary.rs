@@ -54,6 +54,13 @@ fn is_ascii(b: &[u8]) -> bool {
     every_byte_masked(b, 0x80, 0)
 }
 
+/// True for text of 2 to 16 ASCII bytes, written as one Chars8Text record whose padded copy
+/// fits the output stage's fixed-size moves ("", "0" and "1" have records of their own).
+#[inline(always)]
+fn is_short_ascii(s: &str) -> bool {
+    (2..=16).contains(&s.len()) && is_ascii(s.as_bytes())
+}
+
 /// The MB31 form of `v` and its length.
 #[inline]
 fn mb31(mut v: u32) -> ([u8; 5], usize) {
@@ -445,6 +452,20 @@ impl<'a> BinaryNode<'a> {
 
     // --- typed text records, `end` 1 for the `…WithEndElement` form -------------------------
 
+    /// A short ASCII string (see [`is_short_ascii`]) as one Chars8Text record: as many UTF-16
+    /// units as bytes, copied straight into the output stage.
+    #[inline(always)]
+    fn chars8_record(&mut self, s: &str, end: u8) {
+        let n = s.len();
+        self.request(2 + 3 * n);
+        if end == 0 {
+            self.text_node = Some(self.out.len());
+        }
+        self.out
+            .headed([r::CHARS8_TEXT + end, n as u8], s.as_bytes());
+        self.buffered += 2 + n;
+    }
+
     #[inline(always)]
     fn bool_record(&mut self, v: bool, end: u8) {
         self.text_byte(if v { r::TRUE_TEXT } else { r::FALSE_TEXT }, end);
@@ -565,13 +586,7 @@ impl Node for BinaryNode<'_> {
             Value::TimeSpan(v) => self.text_record(r::TIME_SPAN_TEXT, v.0.to_le_bytes(), END),
             Value::Guid(v) => self.text_record(r::UUID_TEXT, v.0, END),
             Value::UniqueId(v) => self.text_record(r::UNIQUE_ID_TEXT, v.0, END),
-            Value::Str(s) if (2..=16).contains(&s.len()) && is_ascii(s.as_bytes()) => {
-                let n = s.len();
-                self.request(2 + 3 * n);
-                self.out
-                    .headed([r::CHARS8_TEXT + END, n as u8], s.as_bytes());
-                self.buffered += 2 + n;
-            }
+            Value::Str(s) if is_short_ascii(s) => self.chars8_record(s, END),
             _ => {
                 write_value(self, value, false)?;
                 self.end_element();
@@ -665,14 +680,8 @@ impl Node for BinaryNode<'_> {
     /// right after the pieces that wrote it, which the store buffer cannot forward.
     #[inline(always)]
     fn text(&mut self, s: &str) {
-        let n = s.len();
-        if (2..=16).contains(&n) && is_ascii(s.as_bytes()) {
-            // ASCII: as many UTF-16 units as bytes, so Chars8Text.
-            self.request(2 + 3 * n);
-            self.text_node = Some(self.out.len());
-            self.out.headed([r::CHARS8_TEXT, n as u8], s.as_bytes());
-            self.buffered += 2 + n;
-            return;
+        if is_short_ascii(s) {
+            return self.chars8_record(s, 0);
         }
         self.any_text(s);
     }

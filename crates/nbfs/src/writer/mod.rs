@@ -54,23 +54,13 @@ trait Node {
     fn output(&mut self) -> &mut Vec<u8>;
 
     /// A whole element holding one value (its prefix resolved, nothing to declare): start tag,
-    /// value, end tag.
-    #[inline(always)]
+    /// value, end tag — the same bytes as those three steps.
     fn leaf(
         &mut self,
         prefix: &str,
         local: XmlString<'_>,
         value: &Value<'_>,
-    ) -> Result<(), EncodeError>
-    where
-        Self: Sized,
-    {
-        self.start_element(prefix, local);
-        self.end_start_tag(false);
-        write_value(self, value, false)?;
-        self.end_element();
-        Ok(())
-    }
+    ) -> Result<(), EncodeError>;
 }
 
 /// The binary node holds its output stage inline (a box would cost a load per record); a

@@ -6,8 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use soapws_nbfs::{
-    DecodeError, Element, EncodeError, Nbfs, Quotas, Reader, ReaderSession, StringSource, Writer,
-    WriterSession, XmlString, DEFAULT_SESSION_QUOTA,
+    DecodeError, EncodeError, Nbfs, Quotas, Reader, ReaderSession, StringSource, Writer,
+    WriterSession, DEFAULT_SESSION_QUOTA,
 };
 
 use crate::headers::Headers;
@@ -231,7 +231,7 @@ fn parse_envelope<R: XmlRead>(
             if e.namespace == names::SOAP11_NS {
                 return Err(MessageError::VersionMismatch);
             }
-            if !is_soap(&e, names::ENVELOPE) {
+            if !names::is_soap(&e, names::ENVELOPE) {
                 return Err(MessageError::NotAnEnvelope(format!(
                     "{{{}}}{}",
                     e.namespace, e.local_name
@@ -242,7 +242,7 @@ fn parse_envelope<R: XmlRead>(
     }
     r.advance()?;
     let on = |r: &mut R, local| -> Result<bool, XmlError> {
-        Ok(matches!(r.move_to_content()?, Some(Node::StartElement(e)) if is_soap(&e, local)))
+        Ok(matches!(r.move_to_content()?, Some(Node::StartElement(e)) if names::is_soap(&e, local)))
     };
     if on(r, names::HEADER)? {
         r.advance()?;
@@ -253,11 +253,6 @@ fn parse_envelope<R: XmlRead>(
     }
     let (offset, namespaces) = body_position(r);
     Ok(BodyStart { offset, namespaces })
-}
-
-/// True when `e` is the SOAP 1.2 element named `local`.
-pub(crate) fn is_soap(e: &Element<'_>, local: XmlString<'_>) -> bool {
-    names::same(e.local_name, local) && names::same(e.namespace, names::SOAP12_NS)
 }
 
 /// The namespaces in scope at a body, as `in_scope` lists them (prefix, namespace, source):

@@ -267,7 +267,7 @@ impl ReceivedBody {
                 return false;
             };
             matches!(r.move_to_content(), Ok(Some(Node::StartElement(e)))
-                if crate::encoder::is_soap(&e, names::FAULT))
+                if names::is_soap(&e, names::FAULT))
         })
     }
 }

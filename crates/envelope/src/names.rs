@@ -1,7 +1,7 @@
 //! Names and namespaces of SOAP 1.2 and WS-Addressing 1.0, as [MC-NBFS] static dictionary
 //! strings (so binary messages use their keys, as WCF's do).
 
-use soapws_nbfs::XmlString;
+use soapws_nbfs::{Element, XmlString};
 
 const fn s(text: &'static str, key: u32) -> XmlString<'static> {
     XmlString::from_static(text, key)
@@ -16,6 +16,11 @@ pub(crate) fn same(a: XmlString<'_>, b: XmlString<'_>) -> bool {
         (Some(x), Some(y)) if x == y => true,
         _ => a == b,
     }
+}
+
+/// True when `e` is the SOAP 1.2 element named `local`.
+pub(crate) fn is_soap(e: &Element<'_>, local: XmlString<'_>) -> bool {
+    same(e.local_name, local) && same(e.namespace, SOAP12_NS)
 }
 
 /// `http://www.w3.org/2003/05/soap-envelope`

@@ -38,6 +38,10 @@ pub struct DecodeArgs {
     /// The input is hex text (whitespace ignored) rather than raw bytes.
     #[arg(long)]
     hex: bool,
+    /// Lay the XML out for reading: one child element per line, indented by two spaces (the
+    /// added white space is not part of the message).
+    #[arg(long)]
+    pretty: bool,
     /// Messages to decode, one per file, in order; none or `-` reads standard input.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -190,7 +194,7 @@ fn parse_hex(path: &Path, text: &[u8]) -> Result<Vec<u8>, CliError> {
     Ok(out)
 }
 
-/// `soapws decode`: prints each message as XML, one document per line.
+/// `soapws decode`: prints each message as XML, one document per line (per block with `--pretty`).
 pub fn decode(args: &DecodeArgs) -> Result<(), CliError> {
     let custom = load_dictionary(&args.dictionary)?;
     let dictionary = dictionary_for(custom.as_ref(), args.format);
@@ -220,7 +224,12 @@ pub fn decode(args: &DecodeArgs) -> Result<(), CliError> {
             reader = reader.with_dictionary(d);
         }
         let mut text = String::new();
-        xml::write_xml(&mut reader, &mut text).map_err(decode_error)?;
+        let printed = if args.pretty {
+            xml::write_xml_indented(&mut reader, &mut text, "  ")
+        } else {
+            xml::write_xml(&mut reader, &mut text)
+        };
+        printed.map_err(decode_error)?;
         writeln!(out, "{text}").map_err(|source| CliError::Io {
             path: "-".into(),
             source,

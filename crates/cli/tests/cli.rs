@@ -54,6 +54,49 @@ fn decodes_a_session_of_captures_in_order() {
 }
 
 #[test]
+fn pretty_decode_indents_children_and_keeps_text_inline() {
+    let files: Vec<String> = CAPTURES
+        .iter()
+        .map(|c| capture(c, "hex").display().to_string())
+        .collect();
+    let mut args = vec!["decode", "--hex", "--pretty"];
+    args.extend(files.iter().map(String::as_str));
+    let out = soapws(&args, b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let documents: Vec<&str> = text.split_inclusive("</s:Envelope>\n").collect();
+    assert_eq!(documents.len(), 4);
+    for (document, name) in documents.iter().zip(CAPTURES) {
+        let lines: Vec<&str> = document.lines().collect();
+        assert_eq!(lines[1], "  <s:Header>", "{name}");
+        assert!(
+            lines.contains(
+                &"      <a:Address>http://www.w3.org/2005/08/addressing/anonymous</a:Address>"
+            ),
+            "{name}: {document}"
+        );
+        assert_eq!(lines.last(), Some(&"</s:Envelope>"), "{name}");
+        // Without the added line breaks and indentation it is the plain output.
+        let joined: String = lines.iter().map(|l| l.trim_start()).collect();
+        let expected = std::fs::read_to_string(capture(name, "xml")).unwrap();
+        assert_eq!(joined, expected.trim_end(), "{name}");
+    }
+
+    let xml = "<a><!--c--><b>hi</b>text<c><d/></c></a>";
+    let encoded = soapws(&["encode", "--format", "nbfx"], xml.as_bytes());
+    let out = soapws(&["decode", "--format", "nbfx", "--pretty"], &encoded.stdout);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "<a>\n  <!--c-->\n  <b>hi</b>text<c>\n    <d></d>\n  </c></a>\n",
+        "mixed content gains no white space after text"
+    );
+}
+
+#[test]
 fn reads_raw_bytes_from_stdin() {
     let out = soapws(
         &["decode", "--format", "nbfx"],

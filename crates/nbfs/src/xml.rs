@@ -17,40 +17,118 @@ const WSA10: &str = "http://www.w3.org/2005/08/addressing";
 /// Writes the document `reader` reads as XML text (no declaration; every element with an end tag;
 /// values as .NET presents them; text and attribute values minimally escaped).
 pub fn write_xml(reader: &mut Reader<'_>, out: &mut String) -> Result<(), DecodeError> {
-    let mut open: Vec<String> = Vec::new();
-    let mut scratch = String::new();
-    while let Some(event) = reader.next_event()? {
-        match event {
-            Event::StartElement(e) => {
-                let name = qname(&e);
-                start_tag(out, &name, reader.attributes(), &mut scratch);
-                open.push(name);
-            }
-            Event::EndElement => {
-                let name = open.pop().unwrap_or_default();
-                let _ = write!(out, "</{name}>");
-            }
-            Event::Text(v) => {
-                scratch.clear();
-                v.write_text(&mut scratch);
-                escape(out, &scratch, false);
-            }
-            Event::Comment(c) => {
-                let _ = write!(out, "<!--{c}-->");
-            }
-            Event::Array(a) => {
-                let name = qname(&a.element);
-                for item in a.values() {
-                    start_tag(out, &name, reader.attributes(), &mut scratch);
-                    scratch.clear();
-                    item.write_text(&mut scratch);
-                    escape(out, &scratch, false);
+    Printer::new(None).print(reader, out)
+}
+
+/// [`write_xml`] laid out for reading: each child element, comment or array item on its own line,
+/// indented by `indent` per level. Elements with text keep it inline, so a document without mixed
+/// content reads back to the same infoset once the added white space is ignored.
+pub fn write_xml_indented(
+    reader: &mut Reader<'_>,
+    out: &mut String,
+    indent: &str,
+) -> Result<(), DecodeError> {
+    Printer::new(Some(indent)).print(reader, out)
+}
+
+/// An element [`Printer`] has open: its name, and what its content has held so far.
+struct Open {
+    name: String,
+    children: bool,
+    text: bool,
+}
+
+/// Turns reader events into XML text, optionally indented.
+struct Printer<'i> {
+    indent: Option<&'i str>,
+    open: Vec<Open>,
+    /// Whether anything was written at the top level (the next top-level node starts a line).
+    started: bool,
+    scratch: String,
+}
+
+impl<'i> Printer<'i> {
+    fn new(indent: Option<&'i str>) -> Self {
+        Printer {
+            indent,
+            open: Vec::new(),
+            started: false,
+            scratch: String::new(),
+        }
+    }
+
+    fn print(mut self, reader: &mut Reader<'_>, out: &mut String) -> Result<(), DecodeError> {
+        while let Some(event) = reader.next_event()? {
+            match event {
+                Event::StartElement(e) => {
+                    let name = qname(&e);
+                    self.child(out);
+                    start_tag(out, &name, reader.attributes(), &mut self.scratch);
+                    self.open.push(Open {
+                        name,
+                        children: false,
+                        text: false,
+                    });
+                }
+                Event::EndElement => {
+                    let element = self.open.pop();
+                    let name = element.as_ref().map_or("", |e| e.name.as_str());
+                    if element.as_ref().is_some_and(|e| e.children && !e.text) {
+                        self.line(out, self.open.len());
+                    }
                     let _ = write!(out, "</{name}>");
+                }
+                Event::Text(v) => {
+                    if let Some(parent) = self.open.last_mut() {
+                        parent.text = true;
+                    }
+                    self.scratch.clear();
+                    v.write_text(&mut self.scratch);
+                    escape(out, &self.scratch, false);
+                }
+                Event::Comment(c) => {
+                    self.child(out);
+                    let _ = write!(out, "<!--{c}-->");
+                }
+                Event::Array(a) => {
+                    let name = qname(&a.element);
+                    for item in a.values() {
+                        self.child(out);
+                        start_tag(out, &name, reader.attributes(), &mut self.scratch);
+                        self.scratch.clear();
+                        item.write_text(&mut self.scratch);
+                        escape(out, &self.scratch, false);
+                        let _ = write!(out, "</{name}>");
+                    }
                 }
             }
         }
+        Ok(())
     }
-    Ok(())
+
+    /// Starts a child node: on its own line when indenting and the parent holds no text.
+    fn child(&mut self, out: &mut String) {
+        let depth = self.open.len();
+        let new_line = match self.open.last_mut() {
+            Some(parent) => {
+                parent.children = true;
+                !parent.text
+            }
+            None => std::mem::replace(&mut self.started, true),
+        };
+        if new_line {
+            self.line(out, depth);
+        }
+    }
+
+    fn line(&self, out: &mut String, depth: usize) {
+        if let Some(indent) = self.indent {
+            out.push('\n');
+            for _ in 0..depth {
+                out.push_str(indent);
+            }
+        }
+    }
 }
 
 fn qname(e: &Element<'_>) -> String {

@@ -30,13 +30,14 @@ const CAPTURES: [&str; 4] = [
     "capture-nettcp-calculator-4-concat",
 ];
 
-#[test]
-fn decodes_a_session_of_captures_in_order() {
+/// `soapws decode --hex OPTIONS` of the four captures, in order: its standard output.
+fn decode_captures(options: &[&str]) -> String {
     let files: Vec<String> = CAPTURES
         .iter()
         .map(|c| capture(c, "hex").display().to_string())
         .collect();
-    let mut args = vec!["decode", "--hex", "--format", "msbinsession1"];
+    let mut args = vec!["decode", "--hex"];
+    args.extend(options);
     args.extend(files.iter().map(String::as_str));
     let out = soapws(&args, b"");
     assert!(
@@ -44,7 +45,12 @@ fn decodes_a_session_of_captures_in_order() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn decodes_a_session_of_captures_in_order() {
+    let text = decode_captures(&["--format", "msbinsession1"]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4);
     for (line, name) in lines.iter().zip(CAPTURES) {
@@ -55,19 +61,7 @@ fn decodes_a_session_of_captures_in_order() {
 
 #[test]
 fn pretty_decode_indents_children_and_keeps_text_inline() {
-    let files: Vec<String> = CAPTURES
-        .iter()
-        .map(|c| capture(c, "hex").display().to_string())
-        .collect();
-    let mut args = vec!["decode", "--hex", "--pretty"];
-    args.extend(files.iter().map(String::as_str));
-    let out = soapws(&args, b"");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = decode_captures(&["--pretty"]);
     let documents: Vec<&str> = text.split_inclusive("</s:Envelope>\n").collect();
     assert_eq!(documents.len(), 4);
     for (document, name) in documents.iter().zip(CAPTURES) {

@@ -26,6 +26,11 @@ impl<'a> Cursor<'a> {
         self.pos
     }
 
+    /// The whole input, from position 0.
+    pub(crate) fn input(&self) -> &'a [u8] {
+        self.data
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.pos >= self.data.len()
     }

@@ -109,6 +109,12 @@ pub enum DecodeErrorKind {
         /// The limit.
         max: usize,
     },
+    /// One element's attributes take more bytes than the configured maximum.
+    #[error("the attributes of an element exceed the limit of {0} bytes per read")]
+    BytesPerReadExceeded(usize),
+    /// The distinct names read inline hold more characters than the configured maximum.
+    #[error("the names read exceed the name table limit of {0} characters")]
+    NameTableCharCountExceeded(usize),
     /// An [MC-NBFSE] string table that is malformed.
     #[error("malformed session string table: {0}")]
     MalformedStringTable(&'static str),

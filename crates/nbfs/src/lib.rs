@@ -16,6 +16,7 @@ mod cursor;
 mod dictionary;
 mod error;
 pub mod format;
+mod name_table;
 pub mod parse;
 mod reader;
 mod record;
@@ -27,6 +28,7 @@ pub mod xml;
 
 pub use dictionary::{Dictionary, Nbfs, TableDictionary, TableError};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
+pub use name_table::{NameTableQuota, Taken};
 pub use reader::{
     Array, Attribute, Element, Event, NodeType, Quotas, Reader, XMLNS_NAMESPACE, XML_NAMESPACE,
 };

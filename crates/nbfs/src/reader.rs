@@ -5,6 +5,7 @@ use std::cell::Cell;
 use crate::cursor::Cursor;
 use crate::dictionary::Dictionary;
 use crate::error::{DecodeError, DecodeErrorKind as K};
+use crate::name_table::{NameTableQuota, Taken};
 use crate::record::{self as r, ArrayType};
 use crate::session::ReaderSession;
 use crate::string::{StringSource, XmlString};
@@ -24,14 +25,24 @@ pub struct Quotas {
     pub max_string_content_length: usize,
     /// Most items in one Array record (.NET `MaxArrayLength`).
     pub max_array_length: usize,
+    /// Most bytes the attributes of one element may take (.NET `MaxBytesPerRead`, which .NET's
+    /// readers of a message in memory apply to a start tag's attributes).
+    pub max_bytes_per_read: usize,
+    /// Most characters the distinct names read inline may hold together: prefixes, local names
+    /// and namespace URIs written in the message (.NET `MaxNameTableCharCount`; see
+    /// [`NameTableQuota`](crate::NameTableQuota)). Dictionary strings are not counted: the
+    /// static dictionary is fixed and the session's are bounded by the session quota.
+    pub max_name_table_char_count: usize,
 }
 
 impl Quotas {
-    /// WCF's defaults: depth 32, strings 8192, arrays 16384.
+    /// WCF's defaults: depth 32, strings 8192, arrays 16384, 4096 bytes per read, names 16384.
     pub const WCF: Quotas = Quotas {
         max_depth: 32,
         max_string_content_length: 8192,
         max_array_length: 16384,
+        max_bytes_per_read: 4096,
+        max_name_table_char_count: 16384,
     };
 
     /// No limit beyond the input's size, for tools; depth is still capped at 4096.
@@ -39,6 +50,8 @@ impl Quotas {
         max_depth: 4096,
         max_string_content_length: usize::MAX,
         max_array_length: usize::MAX,
+        max_bytes_per_read: usize::MAX,
+        max_name_table_char_count: usize::MAX,
     };
 }
 
@@ -214,6 +227,8 @@ pub struct Reader<'a> {
     /// The last prefix declared or an element was resolved with, and its namespace, while the
     /// declarations in scope stay the same (elements in a row mostly share their prefix).
     last_binding: Option<(&'a str, XmlString<'a>)>,
+    /// The names read inline, against [`Quotas::max_name_table_char_count`].
+    names: NameTableQuota<'a>,
 }
 
 /// [`Reader::pending`]: a WithEndElement text record was returned; its EndElement comes next.
@@ -315,6 +330,12 @@ impl Drop for Reader<'_> {
     }
 }
 
+/// Whether a name read inline counts against the name table quota: a one-letter name (as WCF's
+/// prefixes are) is read as a static string, as .NET's name table starts with the letters.
+fn is_counted(name: &str) -> bool {
+    !matches!(name.as_bytes(), [] | [b'a'..=b'z'])
+}
+
 /// Size of [`Reader`]'s cache of recent names.
 const RECENT_NAMES: usize = 16;
 
@@ -355,6 +376,7 @@ impl<'a> Reader<'a> {
             array: (ArrayType::Bool, &[]),
             recent_names: buffers.recent_names,
             last_binding: None,
+            names: NameTableQuota::new(Quotas::WCF.max_name_table_char_count),
         }
     }
 
@@ -376,6 +398,7 @@ impl<'a> Reader<'a> {
     #[inline(always)]
     pub fn with_quotas(mut self, quotas: Quotas) -> Self {
         self.quotas = quotas;
+        self.names = NameTableQuota::new(quotas.max_name_table_char_count);
         self
     }
 
@@ -770,11 +793,86 @@ impl<'a> Reader<'a> {
             }
         }
         let name = std::str::from_utf8(bytes).map_err(|_| self.cur.error_at(at, K::InvalidUtf8))?;
+        // A name found in the cache was counted when first read (and a one-letter name is
+        // a static string, above).
+        self.count_name(name, at)?;
         if self.recent_names.is_empty() {
             self.recent_names.resize(RECENT_NAMES, "");
         }
         self.recent_names[slot] = name;
         Ok(name)
+    }
+
+    /// Counts a name read inline (at `at`) against the name table quota.
+    #[inline(always)]
+    fn count_name(&mut self, name: &'a str, at: usize) -> Result<(), DecodeError> {
+        match self.names.take(name) {
+            Taken::Within => Ok(()),
+            Taken::Count => self.count_name_exactly(name, at),
+        }
+    }
+
+    /// The name budget is spent: distinct names are counted, the first time from a second
+    /// reading of the input up to the record being read.
+    #[cold]
+    #[inline(never)]
+    fn count_name_exactly(&mut self, name: &'a str, at: usize) -> Result<(), DecodeError> {
+        if !self.names.is_exact() {
+            let earlier = self.names_read_before(at)?;
+            self.names.count_exactly(earlier);
+        }
+        if self.names.add(name) {
+            return Ok(());
+        }
+        let max = self.names.max();
+        Err(self.cur.error_at(at, K::NameTableCharCountExceeded(max)))
+    }
+
+    /// The names read inline from the start of the input through the node holding byte `at`
+    /// (the reading is repeated by a reader with the same dictionary, session and fragment
+    /// bindings, which reads no further).
+    fn names_read_before(&self, at: usize) -> Result<Vec<&'a str>, DecodeError> {
+        let mut again = Reader::new(self.cur.input())
+            .with_quotas(Quotas::TOOLS)
+            .fragment(
+                self.namespaces
+                    .iter()
+                    .filter(|b| b.depth == 0)
+                    .map(|b| (b.prefix, b.namespace)),
+            );
+        again.fragment = self.fragment;
+        again.dictionary = self.dictionary;
+        again.session = self.session;
+        let inline = |s: XmlString<'a>| {
+            (s.source() == StringSource::Inline && is_counted(s.as_str())).then(|| s.as_str())
+        };
+        let inline_prefix = |p: &'a str| is_counted(p).then_some(p);
+        let mut names = Vec::new();
+        while again.cur.position() <= at {
+            let element = match again.next_event()? {
+                None => break,
+                Some(Event::StartElement(e)) => e,
+                Some(Event::Array(a)) => a.element,
+                Some(_) => continue,
+            };
+            names.extend(inline_prefix(element.prefix));
+            names.extend(inline(element.local_name));
+            for a in &again.attributes {
+                match *a {
+                    Attribute::Value {
+                        prefix, local_name, ..
+                    } => {
+                        names.extend(inline_prefix(prefix));
+                        names.extend(inline(local_name));
+                    }
+                    Attribute::Xmlns { prefix, namespace } => {
+                        names.extend(inline_prefix(prefix));
+                        names.extend(inline(namespace));
+                    }
+                }
+            }
+        }
+        Ok(names)
     }
 
     /// A DictionaryString field: a key resolved in the dictionary or the session. Inlined: the
@@ -816,17 +914,18 @@ impl<'a> Reader<'a> {
     }
 
     fn read_attribute_records(&mut self) -> Result<(), DecodeError> {
+        let first = self.cur.position();
         while let Some(t) = self.cur.peek().filter(|t| r::is_attribute(*t)) {
             let at = self.cur.position();
             self.cur.u8()?;
             let attr = match t {
                 r::SHORT_XMLNS_ATTRIBUTE => {
-                    let ns = self.cur.string()?;
+                    let ns = self.namespace_string()?;
                     self.xmlns("", XmlString::inline(ns))
                 }
                 r::XMLNS_ATTRIBUTE => {
                     let p = self.prefix()?;
-                    let ns = self.cur.string()?;
+                    let ns = self.namespace_string()?;
                     self.xmlns(p, XmlString::inline(ns))
                 }
                 r::SHORT_DICTIONARY_XMLNS_ATTRIBUTE => {
@@ -877,7 +976,21 @@ impl<'a> Reader<'a> {
             };
             self.attributes.push(attr);
         }
+        if self.cur.position() - first > self.quotas.max_bytes_per_read {
+            let max = self.quotas.max_bytes_per_read;
+            return Err(self.cur.error_at(first, K::BytesPerReadExceeded(max)));
+        }
         self.resolve_attribute_namespaces()
+    }
+
+    /// A String record field holding a namespace URI, counted against the name table quota.
+    fn namespace_string(&mut self) -> Result<&'a str, DecodeError> {
+        let at = self.cur.position();
+        let ns = self.cur.string()?;
+        if is_counted(ns) {
+            self.count_name(ns, at)?;
+        }
+        Ok(ns)
     }
 
     fn xmlns(&mut self, prefix: &'a str, namespace: XmlString<'a>) -> Attribute<'a> {
@@ -1303,7 +1416,7 @@ mod tests {
             doc.push(0x82);
         }
         doc.push(0x01);
-        let mut big = Reader::new(&doc);
+        let mut big = Reader::new(&doc).with_quotas(Quotas::TOOLS);
         assert_eq!(events(&mut big).len(), 2);
         assert!(big.attributes.capacity() > MAX_KEPT);
         drop(big);

@@ -264,3 +264,80 @@ fn a_valid_document_after_errors_elsewhere_still_reads() {
         Some(Event::StartElement(_))
     ));
 }
+
+#[test]
+fn attributes_past_max_bytes_per_read_are_refused() {
+    // <a x="…"/>: the attribute takes 3 bytes of record and name, 2 of text record, N of text.
+    let element = |n: usize| {
+        let mut doc = vec![0x40, 0x01, b'a', 0x04, 0x01, b'x', 0x98, n as u8];
+        doc.extend(std::iter::repeat_n(b'v', n));
+        doc.push(0x01);
+        doc
+    };
+    let quotas = Quotas {
+        max_bytes_per_read: 10,
+        ..Quotas::WCF
+    };
+    assert_eq!(read_all(&element(5), quotas, None), None);
+    assert_eq!(
+        read_all(&element(6), quotas, None),
+        Some((3, K::BytesPerReadExceeded(10)))
+    );
+    assert_eq!(read_all(&element(200), Quotas::WCF, None), None);
+}
+
+/// `<r><{name}/>…</r>` in plain NBFX: one-letter root, each child written inline.
+fn children(names: impl IntoIterator<Item = String>) -> Vec<u8> {
+    let mut doc = vec![0x40, 0x01, b'r'];
+    for name in names {
+        doc.extend([0x40, name.len() as u8]);
+        doc.extend(name.as_bytes());
+        doc.push(0x01);
+    }
+    doc.push(0x01);
+    doc
+}
+
+#[test]
+fn distinct_names_past_the_name_table_quota_are_refused() {
+    let quotas = Quotas {
+        max_name_table_char_count: 200,
+        ..Quotas::WCF
+    };
+    // 20 names of 6 characters, each read 50 times: 6,000 bytes of names, more than the
+    // reader's cache of recent names holds apart, but 120 distinct characters.
+    let repeated = children((0..1000).map(|i| format!("name{:02}", i % 20)));
+    assert_eq!(read_all(&repeated, quotas, None), None);
+    // 40 distinct names: the 34th brings them to 204 characters. Its name is at byte
+    // 3 + 9 × 33 + 2.
+    let distinct = children((0..40).map(|i| format!("name{i:02}")));
+    assert_eq!(
+        read_all(&distinct, quotas, None),
+        Some((302, K::NameTableCharCountExceeded(200)))
+    );
+    // The same after the budget was spent on repeated names first.
+    let late = children(
+        (0..1000)
+            .map(|i| format!("name{:02}", i % 20))
+            .chain((20..40).map(|i| format!("name{i:02}"))),
+    );
+    let (_, kind) = read_all(&late, quotas, None).expect("refused");
+    assert_eq!(kind, K::NameTableCharCountExceeded(200));
+    // Namespace URIs written inline count; dictionary strings and one-letter prefixes do not.
+    let mut declared = vec![0x40, 0x01, b'r'];
+    for i in 0..40 {
+        declared.extend([0x41, 0x01, b'p', 0x01, b'e', 0x09, 0x01, b'p', 0x06]);
+        declared.extend(format!("urn:{i:02}").as_bytes());
+        declared.push(0x01);
+    }
+    declared.push(0x01);
+    let (_, kind) = read_all(&declared, quotas, None).expect("refused");
+    assert_eq!(kind, K::NameTableCharCountExceeded(200));
+    // <s:Envelope xmlns:s="…"/> by static keys, with a quota of nothing.
+    let envelope = [0x56, 0x02, 0x0B, 0x01, b's', 0x04, 0x01];
+    let none = Quotas {
+        max_name_table_char_count: 0,
+        ..Quotas::WCF
+    };
+    assert_eq!(read_all(&envelope, none, None), None);
+}

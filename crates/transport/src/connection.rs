@@ -84,6 +84,7 @@ where
         max_depth: 32,
         max_string_content_length: setup.config.max_message_size,
         max_array_length: 65_536,
+        ..Quotas::WCF
     };
     let session = setup.config.max_session_size;
     let encoder = MessageEncoder::with_quotas(setup.outgoing, quotas, session);

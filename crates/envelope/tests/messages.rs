@@ -8,7 +8,9 @@ use soapws_envelope::xml::{Node, XmlError, XmlRead, XmlReadExt};
 use soapws_envelope::{
     Encoding, Fault, Message, MessageEncoder, MessageError, MessageId, QualifiedName,
 };
-use soapws_nbfs::{ArrayItems, EncodeError, Value, Writer, XmlString};
+use soapws_nbfs::{
+    ArrayItems, EncodeError, Quotas, Value, Writer, XmlString, DEFAULT_SESSION_QUOTA,
+};
 
 const CAPTURES: [&str; 4] = [
     "capture-nettcp-calculator-1-subtract",
@@ -634,8 +636,8 @@ fn text_that_is_not_well_formed_is_refused() {
             r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>{body}</s:Body></s:Envelope>"#
         )
     };
-    let read_all = |xml: String| -> Result<(), String> {
-        let m = MessageEncoder::new(Encoding::Text)
+    let read_with = |quotas: Quotas, xml: String| -> Result<(), String> {
+        let m = MessageEncoder::with_quotas(Encoding::Text, quotas, DEFAULT_SESSION_QUOTA)
             .decode(Bytes::from(xml))
             .map_err(|e| e.to_string())?;
         let mut r = m.body_reader().map_err(|e| e.to_string())?;
@@ -644,6 +646,7 @@ fn text_that_is_not_well_formed_is_refused() {
         }
         Ok(())
     };
+    let read_all = |xml: String| read_with(Quotas::WCF, xml);
     assert_eq!(read_all(envelope("<a><b/></a>")), Ok(()));
     assert_eq!(
         read_all(envelope(r#"<a x="1" y="2" xmlns:p="urn:p" p:x="3"/>"#)),
@@ -661,8 +664,16 @@ fn text_that_is_not_well_formed_is_refused() {
     }
     // A tag with many attributes is checked for duplicates in linear time.
     let many: String = (0..20_000).map(|i| format!(" a{i}=''")).collect();
-    assert_eq!(read_all(envelope(&format!("<a{many}/>"))), Ok(()));
-    let err = read_all(envelope(&format!("<a{many} a7=''/>"))).unwrap_err();
+    let unlimited = Quotas {
+        max_bytes_per_read: usize::MAX,
+        max_name_table_char_count: usize::MAX,
+        ..Quotas::WCF
+    };
+    assert_eq!(
+        read_with(unlimited, envelope(&format!("<a{many}/>"))),
+        Ok(())
+    );
+    let err = read_with(unlimited, envelope(&format!("<a{many} a7=''/>"))).unwrap_err();
     assert!(err.contains("'a7' appears twice"), "{err}");
     // Control characters XML 1.0 does not allow are refused where they are, before parsing;
     // tab, line feed and carriage return are text.
@@ -878,5 +889,79 @@ fn children_are_found_by_name_in_any_order_first_where_expected() {
             r.skip().unwrap();
         }
         assert_eq!(found, [0, 1, 1, usize::MAX, 0, 2, 1], "{encoding:?}");
+    }
+}
+
+/// A request whose body holds an element `<e>` per name, and one element with `attributes`
+/// bytes of attribute value.
+fn request_with(names: Vec<String>, attribute: usize) -> Message {
+    Message::request("urn:quotas", move |w: &mut Writer<'_>| {
+        start(w, "Body", Some("urn:q"))?;
+        start(w, "tagged", None)?;
+        w.attribute(
+            None,
+            XmlString::dynamic("v"),
+            None,
+            &Value::Str(&"x".repeat(attribute)),
+        )?;
+        w.end_element()?;
+        for name in &names {
+            w.start_element(None, XmlString::dynamic(name), None)?;
+            w.end_element()?;
+        }
+        w.end_element()
+    })
+}
+
+/// Reads the body of `m` as `encoding` carries it, with `quotas`.
+fn read_body_with(encoding: Encoding, quotas: Quotas, m: &Message) -> Result<(), XmlError> {
+    let bytes = MessageEncoder::new(encoding).encode(m).unwrap();
+    let decoded = MessageEncoder::with_quotas(encoding, quotas, DEFAULT_SESSION_QUOTA)
+        .decode(Bytes::from(bytes))
+        .map_err(|e| XmlError::Unexpected {
+            expected: "a message".into(),
+            found: e.to_string(),
+        })?;
+    let mut r = decoded.body_reader()?;
+    while r.node().is_some() {
+        r.skip()?;
+    }
+    Ok(())
+}
+
+/// MaxBytesPerRead and MaxNameTableCharCount in every encoding: a start tag's attributes past
+/// the first are refused; distinct names written inline past the second are, repeated ones are
+/// counted once, and the names msbinsession1 puts in the session table are not counted.
+#[test]
+fn bytes_per_read_and_name_table_quotas() {
+    let quota_error = |r: Result<(), XmlError>| match r {
+        Err(XmlError::Quota { what, max, .. }) => (what.to_lowercase(), max),
+        Err(XmlError::Binary(e)) => (e.kind.to_string(), 0),
+        other => panic!("expected a quota error, got {other:?}"),
+    };
+    let quotas = Quotas {
+        max_bytes_per_read: 100,
+        max_name_table_char_count: 300,
+        ..Quotas::WCF
+    };
+    let names =
+        |n: usize, distinct: usize| (0..n).map(|i| format!("n{:04}", i % distinct)).collect();
+    for encoding in [Encoding::Text, Encoding::Binary, Encoding::BinarySession] {
+        let fits = request_with(names(2000, 20), 80);
+        assert!(
+            read_body_with(encoding, quotas, &fits).is_ok(),
+            "{encoding:?}"
+        );
+        let wide = request_with(names(1, 1), 120);
+        let (what, _) = quota_error(read_body_with(encoding, quotas, &wide));
+        assert!(what.contains("bytes"), "{encoding:?}: {what}");
+        let distinct = request_with(names(100, 100), 0);
+        let read = read_body_with(encoding, quotas, &distinct);
+        if encoding == Encoding::BinarySession {
+            assert!(read.is_ok(), "session strings are not counted: {read:?}");
+        } else {
+            let (what, _) = quota_error(read);
+            assert!(what.contains("name"), "{encoding:?}: {what}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! [`NameTableQuota`]: .NET's `MaxNameTableCharCount` for readers that keep no name table.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// Counts the characters of the distinct names a reader reads against
@@ -20,7 +21,7 @@ pub struct NameTableQuota<'a> {
 
 #[derive(Debug)]
 struct Exact<'a> {
-    names: HashSet<&'a str>,
+    names: HashSet<Cow<'a, str>>,
     chars: usize,
 }
 
@@ -63,14 +64,16 @@ impl<'a> NameTableQuota<'a> {
     }
 
     /// Starts counting distinct names exactly, from the names read so far.
-    pub fn count_exactly(&mut self, earlier: impl IntoIterator<Item = &'a str>) {
+    pub fn count_exactly<S: Into<Cow<'a, str>>>(&mut self, earlier: impl IntoIterator<Item = S>) {
         let mut exact = Exact {
             names: HashSet::new(),
             chars: 0,
         };
         for name in earlier {
+            let name = name.into();
+            let chars = utf16_len(&name);
             if exact.names.insert(name) {
-                exact.chars += utf16_len(name);
+                exact.chars += chars;
             }
         }
         self.budget = 0;
@@ -78,14 +81,22 @@ impl<'a> NameTableQuota<'a> {
     }
 
     /// Adds `name` to the distinct names; false once they hold more characters than the quota.
-    pub fn add(&mut self, name: &'a str) -> bool {
+    pub fn add(&mut self, name: impl Into<Cow<'a, str>>) -> bool {
         let Some(exact) = &mut self.exact else {
             return true;
         };
+        let name = name.into();
+        let chars = utf16_len(&name);
         if exact.names.insert(name) {
-            exact.chars += utf16_len(name);
+            exact.chars += chars;
         }
         exact.chars <= self.max
+    }
+
+    /// Whether `name` counts at all: a one-letter lowercase name does not (.NET's name table
+    /// starts with the letters, and WCF's prefixes are letters), nor does an empty one.
+    pub fn counts(name: &str) -> bool {
+        !matches!(name.as_bytes(), [] | [b'a'..=b'z'])
     }
 
     /// The quota.

@@ -330,10 +330,10 @@ impl Drop for Reader<'_> {
     }
 }
 
-/// Whether a name read inline counts against the name table quota: a one-letter name (as WCF's
-/// prefixes are) is read as a static string, as .NET's name table starts with the letters.
+/// Whether a name read inline counts against the name table quota (a one-letter lowercase name,
+/// as WCF's prefixes are, is read as a static string).
 fn is_counted(name: &str) -> bool {
-    !matches!(name.as_bytes(), [] | [b'a'..=b'z'])
+    NameTableQuota::counts(name)
 }
 
 /// Size of [`Reader`]'s cache of recent names.

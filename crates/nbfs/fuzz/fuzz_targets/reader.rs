@@ -93,7 +93,14 @@ fuzz_target!(|data: &[u8]| {
     let session = capture_session();
 
     drain(Reader::new(data), data.len());
-    for quotas in [Quotas::WCF, Quotas::TOOLS] {
+    // Small limits as well, so that the exact count of distinct names (a second reading of
+    // the input) and the per-read limit are reached by documents of fuzzing size.
+    let small = Quotas {
+        max_bytes_per_read: 32,
+        max_name_table_char_count: 24,
+        ..Quotas::WCF
+    };
+    for quotas in [Quotas::WCF, Quotas::TOOLS, small] {
         let reader = Reader::new(data)
             .with_dictionary(&Nbfs)
             .with_session(&session)

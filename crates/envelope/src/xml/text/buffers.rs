@@ -81,6 +81,7 @@ impl<'a> Buffers<'a> {
                 name: "",
                 value: "",
                 offset: 0,
+                name_offset: 0,
             }),
             pending_attributes: recycle(self.pending_attributes, |_| ("", Cow::Borrowed(""))),
         }

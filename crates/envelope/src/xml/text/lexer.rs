@@ -51,6 +51,8 @@ pub(super) struct RawAttribute<'a> {
     pub name: &'a str,
     pub value: &'a str,
     pub offset: usize,
+    /// Offset of the name.
+    pub name_offset: usize,
 }
 
 /// Cuts XML text into [`Token`]s.
@@ -88,6 +90,11 @@ impl<'a> Lexer<'a> {
     /// Offset of the next unread byte.
     pub fn position(&self) -> usize {
         self.pos
+    }
+
+    /// The whole input.
+    pub fn input(&self) -> &'a str {
+        self.input
     }
 
     /// Goes back to `position` (an earlier [`Lexer::position`]), to read tokens again.
@@ -268,6 +275,7 @@ impl<'a> Lexer<'a> {
             name: &self.input[at..name_end],
             value: &self.input[value_start..value_end],
             offset: value_start,
+            name_offset: at,
         });
         Ok(value_end + 1)
     }

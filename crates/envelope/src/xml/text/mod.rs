@@ -9,7 +9,10 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::mem::ManuallyDrop;
 
-use soapws_nbfs::{Attribute, Element, Quotas, Value, XmlString, XMLNS_NAMESPACE, XML_NAMESPACE};
+use soapws_nbfs::{
+    Attribute, Element, NameTableQuota, Quotas, Taken, Value, XmlString, XMLNS_NAMESPACE,
+    XML_NAMESPACE,
+};
 
 use self::buffers::Buffers;
 use self::lexer::{expand_text, normalize_attribute, normalize_line_ends, LexError, Lexer};
@@ -74,6 +77,8 @@ pub struct TextXmlReader<'a> {
     pending_attributes: Vec<(&'a str, Cow<'a, str>)>,
     fragment: bool,
     done: bool,
+    /// The names read, against [`Quotas::max_name_table_char_count`].
+    names: NameTableQuota<'a>,
 }
 
 impl<'a> TextXmlReader<'a> {
@@ -94,12 +99,14 @@ impl<'a> TextXmlReader<'a> {
             pending_attributes: buffers.pending_attributes,
             fragment: false,
             done: false,
+            names: NameTableQuota::new(Quotas::WCF.max_name_table_char_count),
         }
     }
 
-    /// Replaces the quotas (depth and text length are enforced).
+    /// Replaces the quotas.
     pub fn with_quotas(mut self, quotas: Quotas) -> Self {
         self.quotas = quotas;
+        self.names = NameTableQuota::new(quotas.max_name_table_char_count);
         self
     }
 
@@ -206,16 +213,101 @@ impl<'a> TextXmlReader<'a> {
             self.read_attributes()?;
         }
         let (prefix, local) = Self::split(name).map_err(|m| self.error_here(m))?;
+        self.count_qname(name, prefix, local)?;
         let ns = self
             .resolve(prefix)
             .ok_or_else(|| self.error_here(format!("prefix '{prefix}' is not declared")))?;
         Ok(Current::Start { prefix, local, ns })
     }
 
+    /// Counts a name written `qname` against the name table quota (its bytes, which are never
+    /// fewer than the characters of its prefix and local name).
+    #[inline(always)]
+    fn count_qname(
+        &mut self,
+        qname: &str,
+        prefix: &'a str,
+        local: &'a str,
+    ) -> Result<(), XmlError> {
+        match self.names.take(qname) {
+            Taken::Within => Ok(()),
+            Taken::Count => self.count_exactly([Cow::Borrowed(prefix), Cow::Borrowed(local)]),
+        }
+    }
+
+    /// The name budget is spent: distinct names are counted, the first time from a second
+    /// reading of the input up to here.
+    #[cold]
+    #[inline(never)]
+    fn count_exactly<const N: usize>(&mut self, names: [Cow<'a, str>; N]) -> Result<(), XmlError> {
+        if !self.names.is_exact() {
+            let earlier = self.names_read_before(self.lexer.position())?;
+            self.names.count_exactly(earlier);
+        }
+        for name in names {
+            if NameTableQuota::counts(&name) && !self.names.add(name) {
+                return Err(XmlError::Quota {
+                    offset: self.offset(),
+                    what: "characters of distinct names (MaxNameTableCharCount)",
+                    max: self.names.max(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The names of the start tags (prefixes, local names, declared prefixes and namespaces)
+    /// before byte `at` of the input, read again by a reader with the same fragment bindings.
+    fn names_read_before(&self, at: usize) -> Result<Vec<Cow<'a, str>>, XmlError> {
+        let mut again = TextXmlReader::new(self.lexer.input()).with_quotas(Quotas::TOOLS);
+        if self.fragment {
+            let bindings = self.scopes.first().map_or(self.namespaces.len(), |s| s.1);
+            let borrowed = self.namespaces[..bindings]
+                .iter()
+                .filter_map(|(p, u)| match u {
+                    Cow::Borrowed(u) => Some((*p, *u)),
+                    Cow::Owned(_) => None,
+                });
+            again = again.fragment(self.base, borrowed);
+        }
+        let mut names = Vec::new();
+        while again.lexer.position() < at && again.advance()? {
+            let Current::Start { prefix, local, .. } = again.current else {
+                continue;
+            };
+            names.extend([Cow::Borrowed(prefix), Cow::Borrowed(local)]);
+            for a in &again.attributes {
+                match a {
+                    TextAttribute::Value { prefix, local, .. } => {
+                        names.extend([Cow::Borrowed(*prefix), Cow::Borrowed(*local)]);
+                    }
+                    TextAttribute::Xmlns { declaration } => {
+                        let (prefix, uri) = &again.namespaces[*declaration];
+                        names.extend([Cow::Borrowed(*prefix), uri.clone()]);
+                    }
+                }
+            }
+        }
+        names.retain(|n| NameTableQuota::counts(n));
+        Ok(names)
+    }
+
     /// The start tag's attributes: declarations put in scope, the others resolved, each
     /// checked for duplicates and normalized.
     fn read_attributes(&mut self) -> Result<(), XmlError> {
         let raw = std::mem::take(&mut self.raw_attributes);
+        if let (Some(first), Some(last)) = (raw.first(), raw.last()) {
+            // From the first name to the last closing quote, as .NET measures it.
+            if last.offset + last.value.len() + 1 - first.name_offset
+                > self.quotas.max_bytes_per_read
+            {
+                return Err(XmlError::Quota {
+                    offset: self.base + first.name_offset,
+                    what: "bytes of one start tag's attributes (MaxBytesPerRead)",
+                    max: self.quotas.max_bytes_per_read,
+                });
+            }
+        }
         let mut plain = std::mem::take(&mut self.pending_attributes);
         plain.clear();
         // Duplicates are found by comparing with the attributes before, as a tag has few; a tag
@@ -252,6 +344,7 @@ impl<'a> TextXmlReader<'a> {
         self.raw_attributes = raw;
         for (key, value) in plain.drain(..) {
             let (prefix, local) = Self::split(key).map_err(|m| self.error_here(m))?;
+            self.count_qname(key, prefix, local)?;
             let ns = if prefix.is_empty() {
                 Ns::Empty
             } else {
@@ -278,6 +371,9 @@ impl<'a> TextXmlReader<'a> {
         }
         if !prefix.is_empty() && uri.is_empty() {
             return Err(self.error_here(format!("prefix '{prefix}' bound to the empty namespace")));
+        }
+        if self.names.take(prefix) == Taken::Count || self.names.take(&uri) == Taken::Count {
+            self.count_exactly([Cow::Borrowed(prefix), uri.clone()])?;
         }
         self.namespaces.push((prefix, uri));
         self.attributes.push(TextAttribute::Xmlns {

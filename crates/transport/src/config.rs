@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use soapws_nbfs::Quotas;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// Bytes of queued frames at which the WebSocket writes out before a flush. Messages sent
@@ -29,6 +30,10 @@ pub struct ConnectionConfig {
     pub max_session_size: usize,
     /// Size of the WebSocket read buffer. The default 4 KiB keeps an idle connection small.
     pub read_buffer_size: usize,
+    /// Limits on the XML of received messages (WCF `ReaderQuotas`). `None`: depth 32, strings
+    /// up to `max_message_size`, arrays of 65536 items, and WCF's 4096 bytes per read and 16384
+    /// characters of names.
+    pub reader_quotas: Option<Quotas>,
 }
 
 impl Default for ConnectionConfig {
@@ -42,11 +47,22 @@ impl Default for ConnectionConfig {
             include_error_details: false,
             max_session_size: 2048,
             read_buffer_size: 4096,
+            reader_quotas: None,
         }
     }
 }
 
 impl ConnectionConfig {
+    /// The reader quotas in effect (see [`ConnectionConfig::reader_quotas`]).
+    pub fn effective_reader_quotas(&self) -> Quotas {
+        self.reader_quotas.unwrap_or(Quotas {
+            max_depth: 32,
+            max_string_content_length: self.max_message_size,
+            max_array_length: 65_536,
+            ..Quotas::WCF
+        })
+    }
+
     pub(crate) fn websocket(&self) -> WebSocketConfig {
         WebSocketConfig::default()
             .read_buffer_size(self.read_buffer_size)

@@ -11,7 +11,6 @@ use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use soapws_envelope::{names, Encoding, Fault, Message, MessageEncoder, RelatesTo};
-use soapws_nbfs::Quotas;
 use std::panic::AssertUnwindSafe;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
@@ -80,12 +79,7 @@ where
     });
     let peer = Peer { shared };
     let span = info_span!("connection", path = %setup.path, encoding = ?setup.incoming);
-    let quotas = Quotas {
-        max_depth: 32,
-        max_string_content_length: setup.config.max_message_size,
-        max_array_length: 65_536,
-        ..Quotas::WCF
-    };
+    let quotas = setup.config.effective_reader_quotas();
     let session = setup.config.max_session_size;
     let encoder = MessageEncoder::with_quotas(setup.outgoing, quotas, session);
     let decoder = MessageEncoder::with_quotas(setup.incoming, quotas, session);

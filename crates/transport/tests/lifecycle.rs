@@ -1,5 +1,6 @@
 //! How connections end: close from either side, a handler-triggered close, vanishing peers,
-//! oversized messages, idle timeout, graceful shutdown with calls in flight, connection limit.
+//! oversized messages, reader quotas, idle timeout, graceful shutdown with calls in flight,
+//! connection limit.
 
 mod common;
 
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use futures_util::{SinkExt, StreamExt};
+use soapws_nbfs::Quotas;
 use soapws_transport::{
     CallError, Client, CloseInfo, ConnectError, ConnectionConfig, ConnectionState, Peer,
 };
@@ -243,6 +245,50 @@ async fn an_oversized_message_closes_that_connection_with_1009() {
         assert!(seen.started.load(Ordering::SeqCst) >= 2);
         bystander.close().await;
         server.shutdown().await;
+    })
+    .await
+}
+
+/// `reader_quotas` apply to what the server reads: a message deeper than the configured depth
+/// cannot be decoded and its connection is dropped (as WCF drops it), while the default quotas
+/// read the same message.
+#[tokio::test]
+async fn configured_reader_quotas_apply_to_received_messages() {
+    within(10.0, "test", async {
+        let shallow = ConnectionConfig {
+            reader_quotas: Some(Quotas {
+                max_depth: 2,
+                ..Quotas::WCF
+            }),
+            ..ConnectionConfig::default()
+        };
+        assert_eq!(
+            ConnectionConfig::default().effective_reader_quotas(),
+            Quotas {
+                max_depth: 32,
+                max_string_content_length: 65_536,
+                max_array_length: 65_536,
+                ..Quotas::WCF
+            }
+        );
+        let (refusing, _) = server(shallow).await;
+        let mut raw = RawWs::connect(refusing.local_addr(), "/echo").await;
+        let mut m = request(ECHO, "three levels: Envelope, Header, Action");
+        m.headers.to = Some("ws://raw/echo".into());
+        raw.send(&m).await;
+        let end = within(3.0, "raw connection ends", raw.ws.next()).await;
+        assert!(
+            !matches!(end, Some(Ok(WsMessage::Binary(_) | WsMessage::Text(_)))),
+            "{end:?}"
+        );
+        drop(raw);
+        refusing.shutdown().await;
+
+        let (reading, _) = server(ConnectionConfig::default()).await;
+        let mut raw = RawWs::connect(reading.local_addr(), "/echo").await;
+        raw.echo("three levels: Envelope, Header, Action").await;
+        drop(raw);
+        reading.shutdown().await;
     })
     .await
 }

@@ -46,6 +46,13 @@ impl<'a> NameTableQuota<'a> {
         }
     }
 
+    /// Sets the quota to `max` characters (before any name is counted).
+    #[inline]
+    pub fn set_max(&mut self, max: usize) {
+        self.budget = max;
+        self.max = max;
+    }
+
     /// Takes `name` from the budget.
     #[inline(always)]
     pub fn take(&mut self, name: &str) -> Taken {

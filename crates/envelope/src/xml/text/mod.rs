@@ -106,7 +106,7 @@ impl<'a> TextXmlReader<'a> {
     /// Replaces the quotas.
     pub fn with_quotas(mut self, quotas: Quotas) -> Self {
         self.quotas = quotas;
-        self.names = NameTableQuota::new(quotas.max_name_table_char_count);
+        self.names.set_max(quotas.max_name_table_char_count);
         self
     }
 

@@ -1,6 +1,7 @@
 //! The pull reader: binary XML bytes in, [`Event`]s out, borrowing names and text from the input.
 
 use std::cell::Cell;
+use std::collections::HashSet;
 
 use crate::cursor::Cursor;
 use crate::dictionary::Dictionary;
@@ -831,7 +832,7 @@ impl<'a> Reader<'a> {
     /// The names read inline from the start of the input through the node holding byte `at`
     /// (the reading is repeated by a reader with the same dictionary, session and fragment
     /// bindings, which reads no further).
-    fn names_read_before(&self, at: usize) -> Result<Vec<&'a str>, DecodeError> {
+    fn names_read_before(&self, at: usize) -> Result<HashSet<&'a str>, DecodeError> {
         let mut again = Reader::new(self.cur.input())
             .with_quotas(Quotas::TOOLS)
             .fragment(
@@ -847,7 +848,9 @@ impl<'a> Reader<'a> {
             (s.source() == StringSource::Inline && is_counted(s.as_str())).then(|| s.as_str())
         };
         let inline_prefix = |p: &'a str| is_counted(p).then_some(p);
-        let mut names = Vec::new();
+        // A set: the names read before may repeat far more often than the budget counted
+        // (names found in the cache of recent names are not counted again).
+        let mut names = HashSet::new();
         while again.cur.position() <= at {
             let element = match again.next_event()? {
                 None => break,

@@ -1098,3 +1098,62 @@ fn nbfs_dictionary_matches_mono() {
 fn nbfse_session_matches_mono() {
     check_mode(&corpus("session", 3));
 }
+
+/// `<r><{name}/>…</r>` in plain NBFX (one-letter root, each child named inline), and an `<a>` whose
+/// one attribute takes `attribute` bytes (record, name and text) if given.
+fn quota_document(names: impl IntoIterator<Item = String>, attribute: Option<usize>) -> Vec<u8> {
+    let mut doc = vec![0x40, 0x01, b'r'];
+    if let Some(bytes) = attribute {
+        // ShortAttribute `x` (3 bytes) with a Chars16Text (3 bytes) of the rest.
+        let text = bytes - 6;
+        doc.extend([0x40, 0x01, b'a', 0x04, 0x01, b'x', 0x9A]);
+        doc.extend((text as u16).to_le_bytes());
+        doc.extend(std::iter::repeat_n(b'v', text));
+        doc.push(0x01);
+    }
+    for name in names {
+        doc.extend([0x40, name.len() as u8]);
+        doc.extend(name.as_bytes());
+        doc.push(0x01);
+    }
+    doc.push(0x01);
+    doc
+}
+
+/// WCF's default quotas as Microsoft's reader applies them to a message in memory, against
+/// ours: one element's attributes of 4096 bytes pass and of 4097 are refused
+/// (`MaxBytesPerRead`); distinct names far past 16384 characters are refused and the same
+/// names repeated are not (`MaxNameTableCharCount`; near the limit the two differ by what .NET
+/// counts besides the names written inline, see `Quotas`).
+#[test]
+fn wcf_default_quotas_refuse_what_ours_refuse() {
+    let cases: Vec<(&str, Vec<u8>, bool)> = vec![
+        ("attributes of 4096 bytes", quota_document([], Some(4096)), true),
+        ("attributes of 4097 bytes", quota_document([], Some(4097)), false),
+        (
+            "2,000 distinct names of 10 characters",
+            quota_document((0..2000).map(|i| format!("name{i:06}")), None),
+            false,
+        ),
+        (
+            "10 names of 10 characters read 2,000 times",
+            quota_document((0..2000).map(|i| format!("name{:06}", i % 10)), None),
+            true,
+        ),
+    ];
+    let input: String = cases.iter().map(|(_, doc, _)| hex(doc) + "\n").collect();
+    let mono = parse_mono_read(&run_harness(&["read", "nbfx+wcf"], &input));
+    assert_eq!(mono.len(), cases.len());
+    for ((what, doc, reads), theirs) in cases.iter().zip(&mono) {
+        let mut reader = Reader::new(doc).with_quotas(Quotas::WCF);
+        let ours = loop {
+            match reader.next_event() {
+                Ok(Some(_)) => continue,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        assert_eq!(theirs.is_ok(), *reads, "Mono, {what}: {theirs:?}");
+        assert_eq!(ours.is_ok(), *reads, "ours, {what}: {ours:?}");
+    }
+}

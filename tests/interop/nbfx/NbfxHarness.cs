@@ -9,11 +9,13 @@
 //       stdout: one line per document: lowercase hex of the produced bytes,
 //               or "ERR <ExceptionType>: <message>" if writing threw.
 //
-//   mono NbfxHarness.exe read <nbfx|nbfs|session> <dictionary.tsv>
+//   mono NbfxHarness.exe read <nbfx|nbfs|session>[+wcf] <dictionary.tsv>
 //       stdin : one document per line, as hex
 //       stdout: the canonical events of each document followed by "END".
 //               If reading throws, the events produced so far are followed
 //               by "ERR <ExceptionType>: <message>" and then "END".
+//       The reader has no quotas (XmlDictionaryReaderQuotas.Max), or with
+//       "+wcf" the defaults WCF uses (new XmlDictionaryReaderQuotas()).
 //
 // <dictionary.tsv> holds the [MC-NBFS] static dictionary as lines
 // "<even wire key>\t<string>"; values are kept byte-exact (the empty string
@@ -40,7 +42,7 @@ namespace NbfxInterop
     {
         const string Usage =
             "usage: NbfxHarness.exe write <dictionary.tsv>\n" +
-            "       NbfxHarness.exe read <nbfx|nbfs|session> <dictionary.tsv>";
+            "       NbfxHarness.exe read <nbfx|nbfs|session>[+wcf] <dictionary.tsv>";
 
         public static int Main(string[] args)
         {
@@ -726,14 +728,20 @@ namespace NbfxInterop
         readonly XmlBinaryReaderSession session = new XmlBinaryReaderSession();
         int nextSessionId;
 
+        const string WcfQuotas = "+wcf";
+        readonly bool wcfQuotas;
+
         public static bool IsMode(string mode)
         {
+            if (mode.EndsWith(WcfQuotas))
+                mode = mode.Substring(0, mode.Length - WcfQuotas.Length);
             return mode == "nbfx" || mode == "nbfs" || mode == "session";
         }
 
         public ReadCommand(string mode, XmlDictionary staticDictionary, TextWriter output)
         {
-            this.mode = mode;
+            this.wcfQuotas = mode.EndsWith(WcfQuotas);
+            this.mode = wcfQuotas ? mode.Substring(0, mode.Length - WcfQuotas.Length) : mode;
             this.staticDictionary = staticDictionary;
             this.output = output;
         }
@@ -760,7 +768,8 @@ namespace NbfxInterop
 
         void ReadDocument(byte[] bytes)
         {
-            XmlDictionaryReaderQuotas quotas = XmlDictionaryReaderQuotas.Max;
+            XmlDictionaryReaderQuotas quotas =
+                wcfQuotas ? new XmlDictionaryReaderQuotas() : XmlDictionaryReaderQuotas.Max;
             XmlDictionaryReader reader;
             switch (mode)
             {

@@ -1128,8 +1128,16 @@ fn quota_document(names: impl IntoIterator<Item = String>, attribute: Option<usi
 #[test]
 fn wcf_default_quotas_refuse_what_ours_refuse() {
     let cases: Vec<(&str, Vec<u8>, bool)> = vec![
-        ("attributes of 4096 bytes", quota_document([], Some(4096)), true),
-        ("attributes of 4097 bytes", quota_document([], Some(4097)), false),
+        (
+            "attributes of 4096 bytes",
+            quota_document([], Some(4096)),
+            true,
+        ),
+        (
+            "attributes of 4097 bytes",
+            quota_document([], Some(4097)),
+            false,
+        ),
         (
             "2,000 distinct names of 10 characters",
             quota_document((0..2000).map(|i| format!("name{i:06}")), None),

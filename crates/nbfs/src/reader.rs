@@ -331,12 +331,6 @@ impl Drop for Reader<'_> {
     }
 }
 
-/// Whether a name read inline counts against the name table quota (a one-letter lowercase name,
-/// as WCF's prefixes are, is read as a static string).
-fn is_counted(name: &str) -> bool {
-    NameTableQuota::counts(name)
-}
-
 /// Size of [`Reader`]'s cache of recent names.
 const RECENT_NAMES: usize = 16;
 
@@ -845,9 +839,10 @@ impl<'a> Reader<'a> {
         again.dictionary = self.dictionary;
         again.session = self.session;
         let inline = |s: XmlString<'a>| {
-            (s.source() == StringSource::Inline && is_counted(s.as_str())).then(|| s.as_str())
+            (s.source() == StringSource::Inline && NameTableQuota::counts(s.as_str()))
+                .then(|| s.as_str())
         };
-        let inline_prefix = |p: &'a str| is_counted(p).then_some(p);
+        let inline_prefix = |p: &'a str| NameTableQuota::counts(p).then_some(p);
         // A set: the names read before may repeat far more often than the budget counted
         // (names found in the cache of recent names are not counted again).
         let mut names = HashSet::new();
@@ -990,7 +985,7 @@ impl<'a> Reader<'a> {
     fn namespace_string(&mut self) -> Result<&'a str, DecodeError> {
         let at = self.cur.position();
         let ns = self.cur.string()?;
-        if is_counted(ns) {
+        if NameTableQuota::counts(ns) {
             self.count_name(ns, at)?;
         }
         Ok(ns)

@@ -13,9 +13,9 @@ use std::collections::HashSet;
 /// to count distinct names exactly (UTF-16 characters, as .NET counts), from then on with a set.
 #[derive(Debug)]
 pub struct NameTableQuota<'a> {
-    /// Bytes of names that may still be read without counting distinct ones.
+    /// Bytes of names that may still be read without counting distinct ones (the quota itself
+    /// until the first name; a reader holds this and little else until the budget is spent).
     budget: usize,
-    max: usize,
     exact: Option<Box<Exact<'a>>>,
 }
 
@@ -23,6 +23,7 @@ pub struct NameTableQuota<'a> {
 struct Exact<'a> {
     names: HashSet<Cow<'a, str>>,
     chars: usize,
+    max: usize,
 }
 
 /// What [`NameTableQuota::take`] found.
@@ -41,7 +42,6 @@ impl<'a> NameTableQuota<'a> {
     pub fn new(max: usize) -> Self {
         Self {
             budget: max,
-            max,
             exact: None,
         }
     }
@@ -50,7 +50,6 @@ impl<'a> NameTableQuota<'a> {
     #[inline]
     pub fn set_max(&mut self, max: usize) {
         self.budget = max;
-        self.max = max;
     }
 
     /// Takes `name` from the budget.
@@ -70,11 +69,17 @@ impl<'a> NameTableQuota<'a> {
         self.exact.is_some()
     }
 
-    /// Starts counting distinct names exactly, from the names read so far.
-    pub fn count_exactly<S: Into<Cow<'a, str>>>(&mut self, earlier: impl IntoIterator<Item = S>) {
+    /// Starts counting distinct names exactly against a quota of `max` characters, from the
+    /// names read so far.
+    pub fn count_exactly<S: Into<Cow<'a, str>>>(
+        &mut self,
+        max: usize,
+        earlier: impl IntoIterator<Item = S>,
+    ) {
         let mut exact = Exact {
             names: HashSet::new(),
             chars: 0,
+            max,
         };
         for name in earlier {
             let name = name.into();
@@ -97,18 +102,13 @@ impl<'a> NameTableQuota<'a> {
         if exact.names.insert(name) {
             exact.chars += chars;
         }
-        exact.chars <= self.max
+        exact.chars <= exact.max
     }
 
     /// Whether `name` counts at all: a one-letter lowercase name does not (.NET's name table
     /// starts with the letters, and WCF's prefixes are letters), nor does an empty one.
     pub fn counts(name: &str) -> bool {
         !matches!(name.as_bytes(), [] | [b'a'..=b'z'])
-    }
-
-    /// The quota.
-    pub fn max(&self) -> usize {
-        self.max
     }
 }
 
@@ -126,7 +126,7 @@ mod tests {
         assert_eq!(q.take("abcd"), Taken::Within);
         assert_eq!(q.take("abcd"), Taken::Within);
         assert_eq!(q.take("abcd"), Taken::Count);
-        q.count_exactly(["abcd", "abcd"]);
+        q.count_exactly(10, ["abcd", "abcd"]);
         assert!(q.add("abcd"), "a name seen before counts once");
         assert!(q.add("efghij"), "4 + 6 characters");
         assert!(!q.add("k"), "11 characters");
@@ -137,7 +137,7 @@ mod tests {
         let mut q = NameTableQuota::new(2);
         assert_eq!(q.take("é"), Taken::Within, "two bytes");
         assert_eq!(q.take("é"), Taken::Count);
-        q.count_exactly(["é", "ü"]);
+        q.count_exactly(2, ["é", "ü"]);
         assert!(q.add("é"), "two characters");
         assert!(!q.add("😀"), "a surrogate pair is two more");
     }

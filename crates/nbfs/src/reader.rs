@@ -812,14 +812,14 @@ impl<'a> Reader<'a> {
     #[cold]
     #[inline(never)]
     fn count_name_exactly(&mut self, name: &'a str, at: usize) -> Result<(), DecodeError> {
+        let max = self.quotas.max_name_table_char_count;
         if !self.names.is_exact() {
             let earlier = self.names_read_before(at)?;
-            self.names.count_exactly(earlier);
+            self.names.count_exactly(max, earlier);
         }
         if self.names.add(name) {
             return Ok(());
         }
-        let max = self.names.max();
         Err(self.cur.error_at(at, K::NameTableCharCountExceeded(max)))
     }
 

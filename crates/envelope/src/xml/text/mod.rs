@@ -240,16 +240,17 @@ impl<'a> TextXmlReader<'a> {
     #[cold]
     #[inline(never)]
     fn count_exactly<const N: usize>(&mut self, names: [Cow<'a, str>; N]) -> Result<(), XmlError> {
+        let max = self.quotas.max_name_table_char_count;
         if !self.names.is_exact() {
             let earlier = self.names_read_before(self.lexer.position())?;
-            self.names.count_exactly(earlier);
+            self.names.count_exactly(max, earlier);
         }
         for name in names {
             if NameTableQuota::counts(&name) && !self.names.add(name) {
                 return Err(XmlError::Quota {
                     offset: self.offset(),
                     what: "characters of distinct names (MaxNameTableCharCount)",
-                    max: self.names.max(),
+                    max,
                 });
             }
         }

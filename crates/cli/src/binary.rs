@@ -42,6 +42,10 @@ pub struct DecodeArgs {
     /// added white space is not part of the message).
     #[arg(long)]
     pretty: bool,
+    /// With msbinsession1: before each document, the strings its table adds to the session, one
+    /// XML comment each (`<!-- session 1: … -->`).
+    #[arg(long)]
+    session_strings: bool,
     /// Messages to decode, one per file, in order; none or `-` reads standard input.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -212,10 +216,19 @@ pub fn decode(args: &DecodeArgs) -> Result<(), CliError> {
             path: display(&path),
             source,
         };
+        let known = session.len();
         let start = match args.format {
             Format::Msbinsession1 => session.read_table(&bytes).map_err(decode_error)?,
             _ => 0,
         };
+        let mut text = String::new();
+        if args.session_strings {
+            for (key, string) in session.entries().skip(known) {
+                // A comment cannot hold "--".
+                let shown = string.replace("--", "- -");
+                text.push_str(&format!("<!-- session {key}: {shown} -->\n"));
+            }
+        }
         let mut reader = Reader::new(&bytes[start..])
             .with_base_offset(start)
             .with_quotas(Quotas::TOOLS)
@@ -223,7 +236,6 @@ pub fn decode(args: &DecodeArgs) -> Result<(), CliError> {
         if let Some(d) = dictionary {
             reader = reader.with_dictionary(d);
         }
-        let mut text = String::new();
         let printed = if args.pretty {
             xml::write_xml_indented(&mut reader, &mut text, "  ")
         } else {

@@ -91,6 +91,30 @@ fn pretty_decode_indents_children_and_keeps_text_inline() {
 }
 
 #[test]
+fn session_strings_are_shown_before_each_document() {
+    let text = decode_captures(&["--session-strings"]);
+    let mut shown: Vec<String> = Vec::new();
+    let mut documents = 0;
+    for line in text.lines() {
+        if let Some(entry) = line.strip_prefix("<!-- session ") {
+            let (key, string) = entry
+                .strip_suffix(" -->")
+                .unwrap()
+                .split_once(": ")
+                .unwrap();
+            shown.push(format!("{key}\t{string}"));
+            continue;
+        }
+        // After each document: every string shown so far is the session the capture records.
+        let name = CAPTURES[documents];
+        let after = std::fs::read_to_string(capture(name, "session-after.tsv")).unwrap();
+        assert_eq!(shown, after.lines().collect::<Vec<_>>(), "{name}");
+        documents += 1;
+    }
+    assert_eq!(documents, 4);
+}
+
+#[test]
 fn reads_raw_bytes_from_stdin() {
     let out = soapws(
         &["decode", "--format", "nbfx"],

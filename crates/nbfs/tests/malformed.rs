@@ -288,14 +288,7 @@ fn attributes_past_max_bytes_per_read_are_refused() {
 
 /// `<r><{name}/>…</r>` in plain NBFX: one-letter root, each child written inline.
 fn children(names: impl IntoIterator<Item = String>) -> Vec<u8> {
-    let mut doc = vec![0x40, 0x01, b'r'];
-    for name in names {
-        doc.extend([0x40, name.len() as u8]);
-        doc.extend(name.as_bytes());
-        doc.push(0x01);
-    }
-    doc.push(0x01);
-    doc
+    soapws_testkit::nbfx_named_children(&[], names)
 }
 
 #[test]

@@ -1099,25 +1099,19 @@ fn nbfse_session_matches_mono() {
     check_mode(&corpus("session", 3));
 }
 
-/// `<r><{name}/>…</r>` in plain NBFX (one-letter root, each child named inline), and an `<a>` whose
-/// one attribute takes `attribute` bytes (record, name and text) if given.
+/// `<r><{name}/>…</r>` in plain NBFX (one-letter root, each child named inline), after an `<a>`
+/// whose one attribute takes `attribute` bytes (record, name and text) if given.
 fn quota_document(names: impl IntoIterator<Item = String>, attribute: Option<usize>) -> Vec<u8> {
-    let mut doc = vec![0x40, 0x01, b'r'];
+    let mut first = Vec::new();
     if let Some(bytes) = attribute {
         // ShortAttribute `x` (3 bytes) with a Chars16Text (3 bytes) of the rest.
         let text = bytes - 6;
-        doc.extend([0x40, 0x01, b'a', 0x04, 0x01, b'x', 0x9A]);
-        doc.extend((text as u16).to_le_bytes());
-        doc.extend(std::iter::repeat_n(b'v', text));
-        doc.push(0x01);
+        first.extend([0x40, 0x01, b'a', 0x04, 0x01, b'x', 0x9A]);
+        first.extend((text as u16).to_le_bytes());
+        first.extend(std::iter::repeat_n(b'v', text));
+        first.push(0x01);
     }
-    for name in names {
-        doc.extend([0x40, name.len() as u8]);
-        doc.extend(name.as_bytes());
-        doc.push(0x01);
-    }
-    doc.push(0x01);
-    doc
+    soapws_testkit::nbfx_named_children(&first, names)
 }
 
 /// WCF's default quotas as Microsoft's reader applies them to a message in memory, against

@@ -1,5 +1,6 @@
 //! Test support shared by the soapws crates: compiling the C# programs of `tests/interop/` with
-//! Mono's `mcs`, against the real WCF and binary XML assemblies Mono ships.
+//! Mono's `mcs`, against the real WCF and binary XML assemblies Mono ships, and documents the
+//! suites of more than one crate build.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,4 +63,18 @@ pub fn compile_interop(out_dir: &Path, name: &str, sources: &[&str]) -> PathBuf 
         String::from_utf8_lossy(&compiled.stderr)
     );
     out
+}
+
+/// A plain [MC-NBFX] document `<r>…<{name}/>…</r>`: the one-letter root holding the records
+/// `first`, then an empty element per name, each name written inline (ShortElement).
+pub fn nbfx_named_children(first: &[u8], names: impl IntoIterator<Item = String>) -> Vec<u8> {
+    let mut doc = vec![0x40, 0x01, b'r'];
+    doc.extend(first);
+    for name in names {
+        doc.extend([0x40, name.len() as u8]);
+        doc.extend(name.as_bytes());
+        doc.push(0x01);
+    }
+    doc.push(0x01);
+    doc
 }

@@ -334,3 +334,85 @@ fn distinct_names_past_the_name_table_quota_are_refused() {
     };
     assert_eq!(read_all(&envelope, none, None), None);
 }
+
+/// The name table quota counts each distinct name once, however the budget and the reader's
+/// cache of recent names met it: for random documents (names drawn from a small pool, so that
+/// they repeat, collide in the cache and overflow the budget at different points), a quota of
+/// exactly the distinct names' characters reads and one less is refused.
+#[test]
+fn the_name_table_quota_counts_distinct_names_exactly() {
+    use soapws_nbfs::{Writer, XmlString};
+    use std::collections::HashSet;
+
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let pool: Vec<String> = (0..40)
+        .map(|i| match i % 4 {
+            0 => format!("n{i}"),
+            1 => format!("Name{i}"),
+            2 => "x".repeat(1 + i % 7),
+            _ => format!("é{i}"),
+        })
+        .collect();
+    let prefixes = ["", "p", "pre", "Q"];
+    let namespaces = ["urn:a", "urn:bb", "urn:ccc"];
+    for _ in 0..200 {
+        let mut counted: HashSet<String> = HashSet::new();
+        let mut w = Writer::new();
+        let mut depth = 0;
+        for _ in 0..(1 + next(300)) {
+            if depth > 0 && next(3) == 0 {
+                w.end_element().unwrap();
+                depth -= 1;
+                continue;
+            }
+            let name = &pool[next(pool.len() as u64) as usize];
+            let prefix = prefixes[next(4) as usize];
+            let ns = namespaces[next(3) as usize];
+            let (prefix, ns) = if prefix.is_empty() {
+                (None, None)
+            } else {
+                (Some(prefix), Some(XmlString::dynamic(ns)))
+            };
+            w.start_element(prefix, XmlString::dynamic(name), ns)
+                .unwrap();
+            depth += 1;
+            for s in [name.as_str(), prefix.unwrap_or("")] {
+                if !matches!(s.as_bytes(), [] | [b'a'..=b'z']) {
+                    counted.insert(s.to_owned());
+                }
+            }
+        }
+        let doc = w.finish().unwrap();
+        // The namespaces the writer declared (each at least once where a prefix used it).
+        let mut reader = Reader::new(&doc).with_quotas(Quotas::TOOLS);
+        while let Some(event) = reader.next_event().unwrap() {
+            if let Event::StartElement(_) = event {
+                for a in reader.attributes() {
+                    if let soapws_nbfs::Attribute::Xmlns { namespace, .. } = a {
+                        counted.insert(namespace.as_str().to_owned());
+                    }
+                }
+            }
+        }
+        let chars: usize = counted.iter().map(|s| s.encode_utf16().count()).sum();
+        let quota = |max| Quotas {
+            max_name_table_char_count: max,
+            ..Quotas::TOOLS
+        };
+        assert_eq!(
+            read_all(&doc, quota(chars), None),
+            None,
+            "{chars} characters"
+        );
+        if chars > 0 {
+            let (_, kind) = read_all(&doc, quota(chars - 1), None).expect("refused");
+            assert_eq!(kind, K::NameTableCharCountExceeded(chars - 1));
+        }
+    }
+}

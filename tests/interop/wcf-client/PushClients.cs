@@ -18,6 +18,7 @@ using System.IO;
 using System.ServiceModel;
 using System.ServiceModel.Channels;
 using System.Text;
+using System.Threading;
 
 namespace WebSocketScenarios
 {
@@ -182,11 +183,29 @@ namespace WebSocketScenarios
             check(IsPattern(first, StreamLen), "StartPushingStream -> ReceiveStream(" + Describe(first) + ")");
             proxy.StopPushingStream();
 
-            proxy.GetLog();
-            List<string> log = Take(recorder.Logs, "ReceiveLog");
+            // One-way operations are dispatched concurrently (soapws runs a connection's
+            // requests in parallel, as WCF does with ConcurrencyMode.Multiple), so the last ones
+            // may still be running when GetLog is: ask again until every entry is there, and
+            // compare the entries in any order.
+            List<string> log = null;
+            for (int attempt = 0; attempt < 50; attempt++)
+            {
+                proxy.GetLog();
+                log = Take(recorder.Logs, "ReceiveLog");
+                if (log == null || log.Count >= PushLog.Length)
+                    break;
+                Thread.Sleep(100);
+            }
             bool same = log != null && log.Count == PushLog.Length;
-            for (int i = 0; same && i < PushLog.Length; i++)
-                same = log[i] == PushLog[i];
+            if (same)
+            {
+                var expected = new List<string>(PushLog);
+                var got = new List<string>(log);
+                expected.Sort(StringComparer.Ordinal);
+                got.Sort(StringComparer.Ordinal);
+                for (int i = 0; same && i < expected.Count; i++)
+                    same = got[i] == expected[i];
+            }
             if (!same && log != null)
                 foreach (string line in log)
                     Console.Error.WriteLine("log: " + line);

@@ -82,11 +82,7 @@ impl<'a> NameTableQuota<'a> {
             max,
         };
         for name in earlier {
-            let name = name.into();
-            let chars = utf16_len(&name);
-            if exact.names.insert(name) {
-                exact.chars += chars;
-            }
+            exact.insert(name.into());
         }
         self.budget = 0;
         self.exact = Some(Box::new(exact));
@@ -97,18 +93,23 @@ impl<'a> NameTableQuota<'a> {
         let Some(exact) = &mut self.exact else {
             return true;
         };
-        let name = name.into();
-        let chars = utf16_len(&name);
-        if exact.names.insert(name) {
-            exact.chars += chars;
-        }
+        exact.insert(name.into());
         exact.chars <= exact.max
     }
+}
 
-    /// Whether `name` counts at all: a one-letter lowercase name does not (.NET's name table
-    /// starts with the letters, and WCF's prefixes are letters), nor does an empty one.
-    pub fn counts(name: &str) -> bool {
-        !matches!(name.as_bytes(), [] | [b'a'..=b'z'])
+impl<'a> Exact<'a> {
+    /// Counts `name` if it counts at all and was not counted before. A one-letter lowercase
+    /// name does not count (.NET's name table starts with the letters, and WCF's prefixes are
+    /// letters), nor does an empty one.
+    fn insert(&mut self, name: Cow<'a, str>) {
+        if matches!(name.as_bytes(), [] | [b'a'..=b'z']) {
+            return;
+        }
+        let chars = utf16_len(&name);
+        if self.names.insert(name) {
+            self.chars += chars;
+        }
     }
 }
 
@@ -129,7 +130,8 @@ mod tests {
         q.count_exactly(10, ["abcd", "abcd"]);
         assert!(q.add("abcd"), "a name seen before counts once");
         assert!(q.add("efghij"), "4 + 6 characters");
-        assert!(!q.add("k"), "11 characters");
+        assert!(q.add("k"), "a lowercase letter does not count");
+        assert!(!q.add("K"), "11 characters");
     }
 
     #[test]

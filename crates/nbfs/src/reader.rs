@@ -788,8 +788,7 @@ impl<'a> Reader<'a> {
             }
         }
         let name = std::str::from_utf8(bytes).map_err(|_| self.cur.error_at(at, K::InvalidUtf8))?;
-        // A name found in the cache was counted when first read (and a one-letter name is
-        // a static string, above).
+        // A name found in the cache was counted when first read.
         self.count_name(name, at)?;
         if self.recent_names.is_empty() {
             self.recent_names.resize(RECENT_NAMES, "");
@@ -838,11 +837,7 @@ impl<'a> Reader<'a> {
         again.fragment = self.fragment;
         again.dictionary = self.dictionary;
         again.session = self.session;
-        let inline = |s: XmlString<'a>| {
-            (s.source() == StringSource::Inline && NameTableQuota::counts(s.as_str()))
-                .then(|| s.as_str())
-        };
-        let inline_prefix = |p: &'a str| NameTableQuota::counts(p).then_some(p);
+        let inline = |s: XmlString<'a>| (s.source() == StringSource::Inline).then(|| s.as_str());
         // A set: the names read before may repeat far more often than the budget counted
         // (names found in the cache of recent names are not counted again).
         let mut names = HashSet::new();
@@ -853,18 +848,18 @@ impl<'a> Reader<'a> {
                 Some(Event::Array(a)) => a.element,
                 Some(_) => continue,
             };
-            names.extend(inline_prefix(element.prefix));
+            names.insert(element.prefix);
             names.extend(inline(element.local_name));
             for a in &again.attributes {
                 match *a {
                     Attribute::Value {
                         prefix, local_name, ..
                     } => {
-                        names.extend(inline_prefix(prefix));
+                        names.insert(prefix);
                         names.extend(inline(local_name));
                     }
                     Attribute::Xmlns { prefix, namespace } => {
-                        names.extend(inline_prefix(prefix));
+                        names.insert(prefix);
                         names.extend(inline(namespace));
                     }
                 }
@@ -985,9 +980,7 @@ impl<'a> Reader<'a> {
     fn namespace_string(&mut self) -> Result<&'a str, DecodeError> {
         let at = self.cur.position();
         let ns = self.cur.string()?;
-        if NameTableQuota::counts(ns) {
-            self.count_name(ns, at)?;
-        }
+        self.count_name(ns, at)?;
         Ok(ns)
     }
 

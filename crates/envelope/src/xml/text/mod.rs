@@ -246,7 +246,7 @@ impl<'a> TextXmlReader<'a> {
             self.names.count_exactly(max, earlier);
         }
         for name in names {
-            if NameTableQuota::counts(&name) && !self.names.add(name) {
+            if !self.names.add(name) {
                 return Err(XmlError::Quota {
                     offset: self.offset(),
                     what: "characters of distinct names (MaxNameTableCharCount)",
@@ -289,7 +289,6 @@ impl<'a> TextXmlReader<'a> {
                 }
             }
         }
-        names.retain(|n| NameTableQuota::counts(n));
         Ok(names)
     }
 
